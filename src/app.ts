@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import authPlugin from './auth/auth.plugin.js';
+import { createTokenVerifier } from './auth/verify-token.js';
+import type { Config } from './config.js';
+import { openDatabase } from './data/database.js';
+import { loadDemoData } from './data/demo-data.js';
+import { startEmbeddedPostgres } from './data/embedded-postgres.js';
+import { migrateToLatest } from './data/migrate.js';
+import { graphqlPlugin } from './graphql/graphql.plugin.js';
+import { loadPolicyFile, type Policy } from './policy/load-policy.js';
+import { DEFAULT_POLICY_FILE } from './paths.js';
+import guardPlugin from './plugins/guard.plugin.js';
+import { auditRoutes } from './rest/audit.routes.js';
+import { customerRoutes } from './rest/customers.routes.js';
+import { docsPlugin } from './rest/docs.plugin.js';
+import { healthRoutes } from './rest/health.routes.js';
+import { registerProblemHandlers } from './rest/problem.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** "METHOD /url" of every route, for the contract test and diagnostics. */
+    registeredRoutes: readonly string[];
+  }
+}
+
+export interface AppOptions {
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: DestinationStream;
+  /** A policy already compiled (tests); otherwise POLICY_FILE or the bundled default. */
+  policy?: Policy;
+  /** Pool size; defaults to 10, or 1 on embedded PGlite, which serves one connection. */
+  poolMax?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Builds the service without listening: the server and the tests both start here. */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const policy = options.policy ?? loadPolicyFile(config.policyFile ?? DEFAULT_POLICY_FILE, config.policyHashKey);
+  const logger: Logger = pino({ level: config.logLevel }, options.logStream);
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.pgliteDir);
+  const db = openDatabase({
+    url: config.databaseUrl ?? embedded!.url,
+    poolMax: options.poolMax ?? (embedded ? 1 : 10),
+    log: logger,
+  });
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Fastify's own request lines carry the raw URL; we write our own line instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Reuse a caller's correlation id when it is safe to log; otherwise mint one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  app.addHook('onClose', async () => {
+    await db.destroy();
+    await embedded?.stop();
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    // Responses carry personal data: no shared or browser cache may keep them.
+    if (request.url.startsWith('/v1/') || request.url.startsWith('/graphql')) reply.header('cache-control', 'no-store');
+  });
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+  });
+  app.decorate('registeredRoutes', routes);
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
+  // The one request log line: route template, never the URL with its query or ids.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        route: request.routeOptions.url ?? 'unmatched',
+        method: request.method,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        actor: request.principal?.sub ?? null,
+      },
+      'request',
+    );
+  });
+
+  try {
+    await migrateToLatest(db);
+    if (config.demoData) await loadDemoData(db);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+
+  registerProblemHandlers(app);
+  await app.register(authPlugin, { verifyToken: createTokenVerifier(config.auth) });
+  await app.register(guardPlugin, { db, policy });
+  await app.register(healthRoutes);
+  await app.register(docsPlugin);
+  await app.register(async (api) => {
+    // Authenticate before anything is parsed: anonymous callers get 401, not our parsers.
+    api.addHook('onRequest', api.authenticate);
+    await api.register(customerRoutes);
+    await api.register(auditRoutes);
+  });
+  await app.register(graphqlPlugin, { production: config.nodeEnv === 'production' });
+  return app;
+}

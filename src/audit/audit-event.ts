@@ -1,0 +1,45 @@
+import type { Principal } from '../auth/principal.js';
+
+/** Who asked, through which door, why: the part of an audit event every request shares. */
+export interface AuditContext {
+  principal: Principal;
+  channel: 'rest' | 'graphql';
+  requestId: string;
+  /** Free text from the X-Purpose header: why the caller says it needs the data. */
+  purpose: string | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  policyVersion: string;
+}
+
+/** What one access decision was about and how it went. */
+export interface AuditDecision {
+  action: string;
+  resourceType: string;
+  resourceIds: string[];
+  fieldsClear?: string[];
+  fieldsMasked?: string[];
+  fieldsWithheld?: string[];
+  fieldsWritten?: string[];
+  outcome: 'allowed' | 'denied';
+  reason?: string | null;
+}
+
+/** An audit event as the feed publishes it: field names, never field values. */
+export interface AuditEvent {
+  eventId: string;
+  occurredAt: string;
+  actor: { sub: string | null; roles: string[]; tokenId: string | null };
+  channel: string;
+  action: string;
+  resourceType: string;
+  resourceIds: string[];
+  fields: { clear: string[]; masked: string[]; withheld: string[]; written: string[] };
+  outcome: 'allowed' | 'denied';
+  reason: string | null;
+  requestId: string | null;
+  purpose: string | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  policyVersion: string;
+}

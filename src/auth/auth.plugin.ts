@@ -1,0 +1,30 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from '../errors.js';
+import type { Principal } from './principal.js';
+import type { TokenVerifier } from './verify-token.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    /** preHandler for every data route: verifies the bearer token or answers 401. */
+    authenticate(request: FastifyRequest): Promise<void>;
+  }
+}
+
+const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)$/i;
+
+async function authPlugin(app: FastifyInstance, options: { verifyToken: TokenVerifier }) {
+  app.decorateRequest('principal', null);
+  app.decorate('authenticate', async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    if (!header) throw new AppError('UNAUTHENTICATED', 'A bearer token is required.');
+    const match = BEARER.exec(header);
+    if (!match) throw new AppError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>".');
+    request.principal = await options.verifyToken(match[1]!);
+  });
+}
+
+export default fp(authPlugin, { name: 'auth' });

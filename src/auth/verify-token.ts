@@ -1,0 +1,79 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from '../config.js';
+import { AppError } from '../errors.js';
+import type { Principal } from './principal.js';
+
+/** Seconds of clock skew tolerated between us and the identity provider. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+/** Real tokens are a few hundred bytes; anything this big is an attack or a mistake. */
+const MAX_TOKEN_LENGTH = 8192;
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+const invalid = (why: string) => new AppError('UNAUTHENTICATED', `The bearer token is invalid: ${why}.`);
+
+/**
+ * Builds the verifier for the configured trust: a JWKS (asymmetric algorithms only,
+ * keys fetched and cached by jose, refetched when an unknown `kid` shows up) or the
+ * HS256 development secret. Never both, so the secret cannot forge production tokens.
+ */
+export function createTokenVerifier(config: AuthConfig): TokenVerifier {
+  let key: JWTVerifyGetKey | Uint8Array;
+  let algorithms: string[];
+  if (config.jwksUrl) {
+    key = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    algorithms = ASYMMETRIC;
+  } else if (config.devSecret) {
+    key = new TextEncoder().encode(config.devSecret);
+    algorithms = ['HS256'];
+  } else {
+    throw new Error('No token verification configured: set AUTH_JWKS_URL or AUTH_DEV_SECRET');
+  }
+  const options = {
+    algorithms,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    // jose accepts tokens without exp unless told; a token that never expires is refused.
+    requiredClaims: ['exp', 'sub'],
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+  };
+
+  return async (token) => {
+    if (token.length > MAX_TOKEN_LENGTH) throw invalid('too large');
+    let payload: JWTPayload;
+    try {
+      payload =
+        key instanceof Uint8Array
+          ? (await jwtVerify(token, key, options)).payload
+          : (await jwtVerify(token, key, options)).payload;
+    } catch (err) {
+      throw translate(err);
+    }
+    return toPrincipal(payload, config.rolesClaim);
+  };
+}
+
+function toPrincipal(payload: JWTPayload, rolesClaim: string): Principal {
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
+    throw invalid('sub must be a non-empty string');
+  }
+  const roles = payload[rolesClaim] ?? [];
+  if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) {
+    throw invalid(`${rolesClaim} must be an array of strings`);
+  }
+  const tokenId = typeof payload.jti === 'string' ? payload.jti : null;
+  return { sub: payload.sub, roles, tokenId };
+}
+
+function translate(err: unknown): AppError {
+  if (err instanceof errors.JWTExpired) return invalid('expired');
+  if (err instanceof errors.JWTClaimValidationFailed) return invalid(`claim ${err.claim} failed validation`);
+  if (err instanceof errors.JWKSTimeout) return new AppError('UNAVAILABLE', 'The identity provider is unreachable.');
+  if (err instanceof errors.JOSEAlgNotAllowed) return invalid('algorithm not allowed');
+  if (err instanceof errors.JWSSignatureVerificationFailed) return invalid('signature verification failed');
+  if (err instanceof errors.JWKSNoMatchingKey) return invalid('no matching key');
+  if (err instanceof errors.JOSEError) return invalid('malformed');
+  // A fetch failure of the JWKS (network down) is not the caller's fault.
+  return new AppError('UNAVAILABLE', 'The identity provider is unreachable.');
+}

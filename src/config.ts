@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/** Validated service configuration; read once from the environment at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  nodeEnv: string;
+  databaseUrl: string | undefined;
+  pgliteDir: string;
+  policyFile: string | undefined;
+  policyHashKey: string | undefined;
+  demoData: boolean;
+  logLevel: string;
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  jwksUrl: string | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+  rolesClaim: string;
+  /** HS256 secret for local development; never accepted in production. */
+  devSecret: string | undefined;
+}
+
+/** Thrown for a bad environment; its message is the one line the operator sees. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const optionalText = z.string().trim().min(1).optional();
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  NODE_ENV: z.string().trim().min(1).default('development'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  PGLITE_DIR: z.string().trim().min(1).default('.data'),
+  POLICY_FILE: optionalText,
+  POLICY_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  DEMO_DATA: bool.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_ISSUER: optionalText,
+  AUTH_AUDIENCE: optionalText,
+  AUTH_ROLES_CLAIM: z.string().trim().min(1).default('roles'),
+  AUTH_DEV_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+});
+
+/**
+ * Reads and validates the configuration. Empty variables count as unset, so
+ * `FOO=` in a shell behaves like no FOO at all.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key in schema.shape && value !== ''),
+  );
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid configuration: ${String(issue.path[0])} ${issue.message}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && e.AUTH_DEV_SECRET) {
+    throw new ConfigError('Invalid configuration: AUTH_DEV_SECRET is refused when NODE_ENV=production');
+  }
+  if (production && !e.AUTH_JWKS_URL) {
+    throw new ConfigError('Invalid configuration: AUTH_JWKS_URL is required when NODE_ENV=production');
+  }
+  if (e.AUTH_JWKS_URL && e.AUTH_DEV_SECRET) {
+    // Accepting HS256 next to a JWKS would let anyone holding the dev secret mint tokens.
+    throw new ConfigError('Invalid configuration: AUTH_DEV_SECRET cannot be combined with AUTH_JWKS_URL');
+  }
+  if (e.AUTH_JWKS_URL && (!e.AUTH_ISSUER || !e.AUTH_AUDIENCE)) {
+    const missing = e.AUTH_ISSUER ? 'AUTH_AUDIENCE' : 'AUTH_ISSUER';
+    throw new ConfigError(`Invalid configuration: ${missing} is required with AUTH_JWKS_URL`);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    nodeEnv: e.NODE_ENV,
+    databaseUrl: e.DATABASE_URL,
+    pgliteDir: e.PGLITE_DIR,
+    policyFile: e.POLICY_FILE,
+    policyHashKey: e.POLICY_HASH_KEY,
+    demoData: e.DEMO_DATA ?? !e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+    auth: {
+      jwksUrl: e.AUTH_JWKS_URL,
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+      rolesClaim: e.AUTH_ROLES_CLAIM,
+      devSecret: e.AUTH_DEV_SECRET,
+    },
+  };
+}

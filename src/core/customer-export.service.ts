@@ -1,0 +1,48 @@
+import * as customers from '../data/customer.repository.js';
+import { fieldsOnType, renderRecord, resourceOf, type RenderedRecord } from '../policy/field-access.js';
+import { visibleFilter } from './customer.service.js';
+import { assertCan, audit, auditingDenials } from './guard.js';
+import type { RequestContext } from './request-context.js';
+
+const TYPE = 'Customer';
+
+export interface CustomerExport {
+  /** Fields that may appear in a row (clear or masked for at least some record). */
+  columns: string[];
+  rows: AsyncIterable<RenderedRecord>;
+}
+
+/**
+ * Bulk export is its own right (`export`), separate from reading. The audit event is
+ * committed before the first byte leaves and names every record id the export will
+ * contain; rows are then streamed from a cursor and rendered with the caller's field
+ * rules, exactly as a read would show them.
+ */
+export async function exportCustomers(ctx: RequestContext, format: string): Promise<CustomerExport> {
+  return auditingDenials(ctx, { action: 'export', resourceType: TYPE, resourceIds: [] }, async () => {
+    assertCan(ctx, 'export', TYPE);
+    const resource = resourceOf(ctx.policy, TYPE);
+    // Type-level view (conditions ignored): every field that some record may show.
+    const mayClear = new Set(fieldsOnType(ctx.ability, resource, 'read', TYPE));
+    const mayMask = new Set(fieldsOnType(ctx.ability, resource, 'read_masked', TYPE));
+    const columns = resource.fields.filter((f) => mayClear.has(f) || (mayMask.has(f) && resource.masks.has(f)));
+    const ids = await customers.visibleCustomerIds(ctx.db, visibleFilter(ctx));
+    await audit(ctx, {
+      action: 'export',
+      resourceType: TYPE,
+      resourceIds: ids,
+      outcome: 'allowed',
+      reason: `format=${format}`,
+      fieldsClear: columns.filter((f) => mayClear.has(f)),
+      fieldsMasked: columns.filter((f) => !mayClear.has(f)),
+      fieldsWithheld: resource.fields.filter((f) => !columns.includes(f)),
+    });
+    return { columns, rows: renderAll(ctx, ids) };
+  });
+}
+
+async function* renderAll(ctx: RequestContext, ids: string[]): AsyncIterable<RenderedRecord> {
+  for await (const customer of customers.streamCustomers(ctx.db, ids)) {
+    yield renderRecord(ctx.ability, ctx.policy, TYPE, { ...customer });
+  }
+}

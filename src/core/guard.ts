@@ -1,0 +1,44 @@
+import { subject as asSubject } from '@casl/ability';
+import type { AuditDecision } from '../audit/audit-event.js';
+import { recordAuditEvent } from '../audit/audit-trail.js';
+import { AppError } from '../errors.js';
+import type { FieldDecision } from '../policy/field-access.js';
+import type { Action } from '../policy/policy-document.js';
+import type { RequestContext } from './request-context.js';
+
+/** Records an audit event for this request; throws AUDIT_UNAVAILABLE (503) if it cannot. */
+export const audit = (ctx: RequestContext, decision: AuditDecision, db = ctx.db) =>
+  recordAuditEvent(db, ctx.log, ctx.audit, decision);
+
+/**
+ * Runs `work`; a 403 or 404 it throws is recorded as a denied event first, so every
+ * denial is in the trail. If even that record fails, the caller gets 503.
+ */
+export async function auditingDenials<T>(
+  ctx: RequestContext,
+  what: Pick<AuditDecision, 'action' | 'resourceType' | 'resourceIds'>,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof AppError && (err.status === 403 || err.status === 404)) {
+      await audit(ctx, { ...what, outcome: 'denied', reason: err.message });
+    }
+    throw err;
+  }
+}
+
+/** 403 unless the caller may `action` on this record (or on some record of the type). */
+export function assertCan(ctx: RequestContext, action: Action, type: string, record?: object): void {
+  const target = record ? asSubject(type, { ...record }) : type;
+  if (ctx.ability.can(action, target)) return;
+  const reason = ctx.ability.relevantRuleFor(action, target)?.reason;
+  throw new AppError('FORBIDDEN', reason ?? `Your roles do not allow ${action} on ${type}.`);
+}
+
+/** Field decisions for the audit row: the union over every record in a response. */
+export function mergeDecisions(decisions: FieldDecision[]): Required<Pick<AuditDecision, 'fieldsClear' | 'fieldsMasked' | 'fieldsWithheld'>> {
+  const union = (key: keyof FieldDecision) => [...new Set(decisions.flatMap((d) => d[key]))];
+  return { fieldsClear: union('clear'), fieldsMasked: union('masked'), fieldsWithheld: union('withheld') };
+}

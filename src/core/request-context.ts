@@ -1,0 +1,15 @@
+import type { Log } from '../log.js';
+import type { AuditContext } from '../audit/audit-event.js';
+import type { Db } from '../data/database.js';
+import type { AppAbility } from '../policy/ability.js';
+import type { Policy } from '../policy/load-policy.js';
+
+/** Everything the core needs for one request, whichever door it came through. */
+export interface RequestContext {
+  db: Db;
+  log: Log;
+  policy: Policy;
+  /** Built once per request from the caller's roles. */
+  ability: AppAbility;
+  audit: AuditContext;
+}

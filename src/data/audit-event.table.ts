@@ -1,0 +1,29 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** `audit_events`: append-only; the database refuses UPDATE, DELETE and TRUNCATE. */
+export interface AuditEventTable {
+  seq: ColumnType<string, never, never>;
+  eventId: string;
+  occurredAt: Generated<Date>;
+  actorSub: string | null;
+  actorRoles: string[];
+  actorTokenId: string | null;
+  channel: 'rest' | 'graphql' | 'cli';
+  action: string;
+  resourceType: string;
+  resourceIds: string[];
+  fieldsClear: string[];
+  fieldsMasked: string[];
+  fieldsWithheld: string[];
+  fieldsWritten: string[];
+  outcome: 'allowed' | 'denied';
+  reason: string | null;
+  requestId: string | null;
+  purpose: string | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  policyVersion: string;
+}
+
+export type AuditEventRow = Selectable<AuditEventTable>;
+export type NewAuditEventRow = Insertable<AuditEventTable>;

@@ -1,0 +1,82 @@
+import type { Db } from './database.js';
+import type { CustomerRow, CustomerUpdate, NewCustomerRow } from './customer.table.js';
+import type { SqlFilter } from './policy-sql.js';
+
+/** A customer as the core sees it: plain JSON values, timestamps as ISO strings. */
+export interface Customer {
+  id: string;
+  fullName: string;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  iban: string | null;
+  taxId: string | null;
+  notes: string | null;
+  privacyLevel: 'standard' | 'confidential';
+  assignees: string[];
+  marketingOptOut: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const toCustomer = (row: CustomerRow): Customer => ({
+  ...row,
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+});
+
+/** The customer with this id, if `visible` lets the caller see it. */
+export async function findVisibleCustomer(
+  db: Db,
+  id: string,
+  visible: SqlFilter,
+  options: { forUpdate?: boolean } = {},
+): Promise<Customer | undefined> {
+  let query = db.selectFrom('customers').selectAll().where('id', '=', id).where(visible);
+  if (options.forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row && toCustomer(row);
+}
+
+/** One page in id order, after `afterId`, of the customers `visible` lets the caller see. */
+export async function listVisibleCustomers(
+  db: Db,
+  visible: SqlFilter,
+  page: { limit: number; afterId: string | null },
+): Promise<Customer[]> {
+  let query = db.selectFrom('customers').selectAll().where(visible);
+  if (page.afterId) query = query.where('id', '>', page.afterId);
+  const rows = await query.orderBy('id').limit(page.limit).execute();
+  return rows.map(toCustomer);
+}
+
+export async function visibleCustomerIds(db: Db, visible: SqlFilter): Promise<string[]> {
+  const rows = await db.selectFrom('customers').select('id').where(visible).orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/** Streams the given customers from a server-side cursor, in id order, never all in memory. */
+export async function* streamCustomers(db: Db, ids: string[]): AsyncIterable<Customer> {
+  if (ids.length === 0) return;
+  const stream = db.selectFrom('customers').selectAll().where('id', '=', (eb) => eb.fn.any(eb.val(ids))).orderBy('id').stream(500);
+  for await (const row of stream) yield toCustomer(row);
+}
+
+export async function insertCustomer(db: Db, values: NewCustomerRow): Promise<Customer> {
+  const row = await db.insertInto('customers').values(values).returningAll().executeTakeFirstOrThrow();
+  return toCustomer(row);
+}
+
+export async function updateCustomer(db: Db, id: string, values: CustomerUpdate): Promise<Customer> {
+  const row = await db
+    .updateTable('customers')
+    .set({ ...values, updatedAt: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toCustomer(row);
+}
+
+export async function deleteCustomer(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('customers').where('id', '=', id).execute();
+}

@@ -1,0 +1,69 @@
+import type { AnyAbility } from '@casl/ability';
+import { rulesToCondition } from '@casl/ability/extra';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+
+interface AstNode {
+  operator: string;
+  field?: string;
+  value: unknown;
+}
+
+type Eb = ExpressionBuilder<any, any>;
+export type SqlFilter = (eb: Eb) => Expression<SqlBool>;
+
+const TRUE: SqlFilter = () => sql<SqlBool>`true`;
+
+/**
+ * Turns the caller's CASL rules for `actions` on `type` into one SQL condition, so
+ * lists, cursors and counts are computed over exactly the records the caller may see.
+ * Returns null when no rule grants anything: the caller sees no record at all.
+ * Field names are the camelCase names the CamelCasePlugin maps to columns.
+ */
+export function sqlFilterFor(ability: AnyAbility, actions: readonly string[], type: string): SqlFilter | null {
+  const branches: SqlFilter[] = [];
+  for (const action of actions) {
+    const filter = rulesToCondition<AnyAbility, SqlFilter, SqlFilter>(ability.rulesFor(action, type), ruleToSql, {
+      and: (parts) => (eb) => eb.and(parts.map((p) => p(eb))),
+      or: (parts) => (eb) => eb.or(parts.map((p) => p(eb))),
+      empty: () => TRUE,
+    });
+    if (filter === TRUE) return TRUE;
+    if (filter) branches.push(filter);
+  }
+  if (branches.length === 0) return null;
+  return branches.length === 1 ? branches[0]! : (eb) => eb.or(branches.map((b) => b(eb)));
+}
+
+function ruleToSql(rule: { ast: unknown; inverted: boolean }): SqlFilter {
+  const positive = nodeToSql(rule.ast as AstNode);
+  return rule.inverted ? (eb) => eb.not(positive(eb)) : positive;
+}
+
+function nodeToSql(node: AstNode): SqlFilter {
+  const { operator, field, value } = node;
+  switch (operator) {
+    case 'and':
+    case 'or': {
+      const parts = (value as AstNode[]).map(nodeToSql);
+      return (eb) => eb[operator](parts.map((p) => p(eb)));
+    }
+    case 'not': {
+      const inner = nodeToSql(value as AstNode);
+      return (eb) => eb.not(inner(eb));
+    }
+    case 'eq':
+      return (eb) => (value === null ? eb(eb.ref(field!), 'is', null) : eb(eb.ref(field!), '=', value));
+    case 'ne':
+      // IS DISTINCT FROM matches CASL's in-memory `!==`, which is true for null.
+      return (eb) => eb(eb.ref(field!), 'is distinct from', value);
+    case 'in':
+      return (eb) => sql<SqlBool>`coalesce(${eb.ref(field!)} = any(${value as unknown[]}), false)`;
+    case 'nin':
+      return (eb) => sql<SqlBool>`not coalesce(${eb.ref(field!)} = any(${value as unknown[]}), false)`;
+    case 'all':
+      return (eb) => sql<SqlBool>`${eb.ref(field!)} @> ${value as unknown[]}::text[]`;
+    default:
+      // The policy loader only emits the operators above; anything else is a bug, fail closed.
+      throw new Error(`Policy operator "${operator}" has no SQL translation`);
+  }
+}

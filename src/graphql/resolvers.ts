@@ -1,0 +1,42 @@
+import type { IResolvers, MercuriusContext } from 'mercurius';
+import * as service from '../core/customer.service.js';
+import type { RequestContext } from '../core/request-context.js';
+import type { RenderedRecord } from '../policy/field-access.js';
+
+declare module 'mercurius' {
+  interface MercuriusContext {
+    guard: RequestContext;
+  }
+}
+type GraphQLContext = MercuriusContext;
+
+/** A withheld field is absent here and so resolves to null; `access` says why. */
+const customerNode = (record: RenderedRecord) => ({
+  ...record.values,
+  access: { masked: record.access.masked, withheld: record.access.withheld },
+});
+
+/** Resolvers only translate arguments and shapes; the core decides and audits. */
+export const resolvers: IResolvers = {
+  Query: {
+    customer: async (_root, args: { id: string }, { guard }: GraphQLContext) =>
+      customerNode(await service.getCustomer(guard, args.id)),
+    customers: async (_root, args: { first?: number | null; after?: string | null }, { guard }: GraphQLContext) => {
+      const page = await service.listCustomers(guard, args.first, args.after);
+      return {
+        nodes: page.items.map(customerNode),
+        pageInfo: { endCursor: page.nextCursor, hasNextPage: page.nextCursor !== null },
+      };
+    },
+  },
+  Mutation: {
+    createCustomer: async (_root, args: { input: object }, { guard }: GraphQLContext) =>
+      customerNode(await service.createCustomer(guard, { ...args.input })),
+    updateCustomer: async (_root, args: { id: string; input: object }, { guard }: GraphQLContext) =>
+      customerNode(await service.updateCustomer(guard, args.id, { ...args.input })),
+    deleteCustomer: async (_root, args: { id: string }, { guard }: GraphQLContext) => {
+      await service.deleteCustomer(guard, args.id);
+      return true;
+    },
+  },
+};

@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { RequestContext } from '../core/request-context.js';
+import type { Db } from '../data/database.js';
+import { AppError } from '../errors.js';
+import { buildAbility } from '../policy/ability.js';
+import type { Policy } from '../policy/load-policy.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    policy: Policy;
+  }
+  interface FastifyRequest {
+    /** The core's view of this request; the ability is built on first use, once. */
+    guardContext(channel: 'rest' | 'graphql'): RequestContext;
+  }
+}
+
+const clip = (value: string | undefined, max: number) =>
+  // Control characters would let a caller forge lines in downstream log viewers.
+  value ? value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max) : null;
+
+async function guardPlugin(app: FastifyInstance, options: { db: Db; policy: Policy }) {
+  app.decorate('db', options.db);
+  app.decorate('policy', options.policy);
+  const contexts = new WeakMap<FastifyRequest, RequestContext>();
+  app.decorateRequest('guardContext', function (this: FastifyRequest, channel: 'rest' | 'graphql') {
+    const cached = contexts.get(this);
+    if (cached) return cached;
+    const principal = this.principal;
+    if (!principal) throw new AppError('UNAUTHENTICATED', 'A bearer token is required.');
+    const context: RequestContext = {
+      db: app.db,
+      log: this.log,
+      policy: app.policy,
+      ability: buildAbility(app.policy, principal),
+      audit: {
+        principal,
+        channel,
+        requestId: this.id,
+        purpose: clip(this.headers['x-purpose'] as string | undefined, 200),
+        clientIp: this.ip ?? null,
+        userAgent: clip(this.headers['user-agent'], 512),
+        policyVersion: app.policy.version,
+      },
+    };
+    contexts.set(this, context);
+    return context;
+  });
+}
+
+export default fp(guardPlugin, { name: 'guard' });

@@ -1,0 +1,77 @@
+import { permittedFieldsOf } from '@casl/ability/extra';
+import { AppError } from '../errors.js';
+import { subjectOf, type AppAbility } from './ability.js';
+import type { Action } from './policy-document.js';
+import type { Policy, ResourcePolicy } from './load-policy.js';
+
+/** How each field of one record reaches one caller. */
+export interface FieldDecision {
+  clear: string[];
+  masked: string[];
+  withheld: string[];
+}
+
+/** A record as the caller may see it: withheld fields absent, masked ones masked. */
+export interface RenderedRecord {
+  values: Record<string, unknown>;
+  access: FieldDecision;
+}
+
+export function resourceOf(policy: Policy, type: string): ResourcePolicy {
+  const resource = policy.resources.get(type);
+  if (!resource) throw new AppError('INTERNAL', `The policy does not declare resource type ${type}.`);
+  return resource;
+}
+
+/** Fields the ability grants for `action` on this record (rules without fields grant all). */
+export function permittedFields(
+  ability: AppAbility,
+  resource: ResourcePolicy,
+  action: Action,
+  type: string,
+  record: object,
+): string[] {
+  return permittedFieldsOf(ability, action, subjectOf(type, record), {
+    fieldsFrom: (rule) => rule.fields ?? [...resource.fields],
+  });
+}
+
+/** Fields `action` may reach on some record of the type (conditions not evaluated). */
+export function fieldsOnType(ability: AppAbility, resource: ResourcePolicy, action: Action, type: string): string[] {
+  return permittedFieldsOf(ability, action, type, { fieldsFrom: (rule) => rule.fields ?? [...resource.fields] });
+}
+
+/** Whether the record exists for the caller: it may read at least some of it. */
+export function canSee(ability: AppAbility, type: string, record: object): boolean {
+  const s = subjectOf(type, record);
+  return ability.can('read', s) || ability.can('read_masked', s);
+}
+
+/** Three-way decision per field: clear beats masked beats withheld. */
+export function decideFields(ability: AppAbility, policy: Policy, type: string, record: object): FieldDecision {
+  const resource = resourceOf(policy, type);
+  const clear = new Set(permittedFields(ability, resource, 'read', type, record));
+  const maskable = new Set(permittedFields(ability, resource, 'read_masked', type, record));
+  const decision: FieldDecision = { clear: [], masked: [], withheld: [] };
+  for (const field of resource.fields) {
+    if (clear.has(field)) decision.clear.push(field);
+    else if (maskable.has(field) && resource.masks.has(field)) decision.masked.push(field);
+    else decision.withheld.push(field);
+  }
+  return decision;
+}
+
+/** Renders a record for the caller. Withheld fields are omitted, never sent as null. */
+export function renderRecord(
+  ability: AppAbility,
+  policy: Policy,
+  type: string,
+  record: Record<string, unknown>,
+): RenderedRecord {
+  const access = decideFields(ability, policy, type, record);
+  const masks = resourceOf(policy, type).masks;
+  const values: Record<string, unknown> = {};
+  for (const field of access.clear) values[field] = record[field];
+  for (const field of access.masked) values[field] = masks.get(field)!.mask(record[field]);
+  return { values, access };
+}

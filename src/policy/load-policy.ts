@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { compileMaskStrategy, type MaskStrategy } from './mask-strategies.js';
+import {
+  policyDocumentSchema,
+  type ConditionSpec,
+  type PolicyDocument,
+  type RuleSpec,
+  type WhenSpec,
+} from './policy-document.js';
+
+/** A CASL raw rule whose conditions may still hold `$principal.*` placeholders. */
+export interface RuleTemplate {
+  action: string;
+  subject: string;
+  fields?: string[];
+  conditions?: Record<string, unknown>;
+  inverted: boolean;
+  reason?: string;
+}
+
+export interface ResourcePolicy {
+  fields: readonly string[];
+  masks: ReadonlyMap<string, MaskStrategy>;
+}
+
+/** A validated policy, compiled once at load: nothing on the request path re-parses it. */
+export interface Policy {
+  /** SHA-256 of the policy file's bytes, recorded in every audit event. */
+  version: string;
+  resources: ReadonlyMap<string, ResourcePolicy>;
+  /** Each role's rules with its inherited roles' rules already folded in. */
+  roles: ReadonlyMap<string, readonly RuleTemplate[]>;
+}
+
+export class PolicyError extends Error {
+  override name = 'PolicyError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid policy:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+const PLACEHOLDERS = new Set(['$principal.sub']);
+const OPERATORS: Record<string, (value: unknown) => Record<string, unknown>> = {
+  eq: (v) => ({ $eq: v }),
+  ne: (v) => ({ $ne: v }),
+  in: (v) => ({ $in: v }),
+  nin: (v) => ({ $nin: v }),
+  contains: (v) => ({ $all: [v] }),
+};
+
+/** Loads, validates and compiles a policy file; throws PolicyError listing every problem. */
+export function loadPolicyFile(file: string, hashKey: string | undefined): Policy {
+  let text: Buffer;
+  try {
+    text = readFileSync(file);
+  } catch (err) {
+    throw new PolicyError([`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text.toString('utf8'));
+  } catch (err) {
+    throw new PolicyError([`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  const version = createHash('sha256').update(text).digest('hex');
+  return compilePolicy(raw, version, hashKey, file);
+}
+
+export function compilePolicy(raw: unknown, version: string, hashKey: string | undefined, file = 'policy'): Policy {
+  const parsed = policyDocumentSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new PolicyError(parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const problems: string[] = [];
+  const report = (path: string, message: string) => problems.push(`${file}: ${path}: ${message}`);
+  const doc = parsed.data;
+
+  const resources = new Map<string, ResourcePolicy>();
+  for (const [type, resource] of Object.entries(doc.resources)) {
+    const masks = new Map<string, MaskStrategy>();
+    for (const [field, spec] of Object.entries(resource.fields)) {
+      if (!spec.mask) continue;
+      const strategy = compileMaskStrategy(spec.mask, hashKey);
+      if (typeof strategy === 'string') report(`resources.${type}.fields.${field}.mask`, strategy);
+      else masks.set(field, strategy);
+    }
+    resources.set(type, { fields: Object.keys(resource.fields), masks });
+  }
+
+  const ownRules = new Map<string, RuleTemplate[]>();
+  for (const [role, spec] of Object.entries(doc.roles)) {
+    const rules: RuleTemplate[] = [];
+    spec.can.forEach((rule, i) => rules.push(...compileRule(rule, false, `roles.${role}.can[${i}]`)));
+    spec.cannot.forEach((rule, i) => rules.push(...compileRule(rule, true, `roles.${role}.cannot[${i}]`)));
+    spec.inherits.forEach((parent, i) => {
+      if (!doc.roles[parent]) report(`roles.${role}.inherits[${i}]`, `unknown role "${parent}"`);
+    });
+    ownRules.set(role, rules);
+  }
+
+  function compileRule(rule: RuleSpec, inverted: boolean, path: string): RuleTemplate[] {
+    const resource = resources.get(rule.subject);
+    if (!resource) {
+      report(`${path}.subject`, `unknown resource type "${rule.subject}"`);
+      return [];
+    }
+    for (const field of rule.fields ?? []) {
+      if (!resource.fields.includes(field)) report(`${path}.fields`, `unknown field "${field}" of ${rule.subject}`);
+      else if (!inverted && rule.actions.includes('read_masked') && !resource.masks.has(field)) {
+        report(`${path}.fields`, `read_masked on "${field}", which has no mask strategy`);
+      }
+    }
+    const alternatives = rule.when === undefined ? [undefined] : expandWhen(rule.when, `${path}.when`, resource);
+    return rule.actions.flatMap((action) =>
+      alternatives.map((conditions) => ({
+        action,
+        subject: rule.subject,
+        inverted,
+        ...(rule.fields ? { fields: rule.fields } : {}),
+        ...(conditions ? { conditions } : {}),
+        ...(rule.reason ? { reason: rule.reason } : {}),
+      })),
+    );
+  }
+
+  function expandWhen(when: WhenSpec, path: string, resource: ResourcePolicy): Record<string, unknown>[] {
+    const items = Array.isArray(when) ? when : [when];
+    return items.flatMap((item, i) => {
+      const at = Array.isArray(when) ? `${path}[${i}]` : path;
+      if (typeof item !== 'string') return [toMongo(item, at, resource)];
+      const named = doc.conditions[item];
+      if (!named) {
+        report(at, `unknown condition "${item}"`);
+        return [];
+      }
+      return named.map((c, j) => toMongo(c, `conditions.${item}[${j}]`, resource));
+    });
+  }
+
+  function toMongo(condition: ConditionSpec, path: string, resource: ResourcePolicy): Record<string, unknown> {
+    const query: Record<string, unknown> = {};
+    for (const [field, test] of Object.entries(condition)) {
+      if (!resource.fields.includes(field)) report(`${path}.${field}`, `condition on unknown field "${field}"`);
+      const ops = test !== null && typeof test === 'object' ? test : { eq: test };
+      const clauses: Record<string, unknown> = {};
+      for (const [op, value] of Object.entries(ops)) {
+        if (value === undefined) continue;
+        for (const v of Array.isArray(value) ? value : [value]) {
+          if (typeof v === 'string' && v.startsWith('$') && !PLACEHOLDERS.has(v)) {
+            report(`${path}.${field}.${op}`, `unknown placeholder "${v}" (known: ${[...PLACEHOLDERS].join(', ')})`);
+          }
+        }
+        Object.assign(clauses, OPERATORS[op]!(value));
+      }
+      query[field] = clauses;
+    }
+    return query;
+  }
+
+  const roles = new Map<string, RuleTemplate[]>();
+  const resolve = (role: string, trail: string[]): RuleTemplate[] => {
+    if (trail.includes(role)) {
+      report(`roles.${role}.inherits`, `inheritance cycle ${[...trail, role].join(' -> ')}`);
+      return [];
+    }
+    const cached = roles.get(role);
+    if (cached) return cached;
+    const parents = (doc.roles[role]?.inherits ?? []).filter((p) => doc.roles[p]);
+    const rules = [...parents.flatMap((p) => resolve(p, [...trail, role])), ...(ownRules.get(role) ?? [])];
+    roles.set(role, rules);
+    return rules;
+  };
+  Object.keys(doc.roles).forEach((role) => resolve(role, []));
+
+  if (problems.length > 0) throw new PolicyError(problems);
+  return { version, resources, roles };
+}
+
+export type { PolicyDocument };

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** Actions a rule may grant or deny. `read_masked` means "read through the field's mask". */
+export const ACTIONS = ['read', 'read_masked', 'create', 'update', 'delete', 'export'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** One field test: `field: value` (equals) or `field: { op: value }`. */
+const fieldTest = z.union([
+  scalar,
+  z
+    .object({
+      eq: scalar.optional(),
+      ne: scalar.optional(),
+      in: z.array(scalar).optional(),
+      nin: z.array(scalar).optional(),
+      contains: scalar.optional(),
+    })
+    .strict(),
+]);
+
+/** All tests of one condition must hold (AND). */
+export const conditionSchema = z.record(z.string(), fieldTest);
+export type ConditionSpec = z.infer<typeof conditionSchema>;
+
+/** `when`: a named condition, one condition, or a list of alternatives (OR). */
+const whenSchema = z.union([z.string(), conditionSchema, z.array(z.union([z.string(), conditionSchema])).min(1)]);
+export type WhenSpec = z.infer<typeof whenSchema>;
+
+const ruleSchema = z
+  .object({
+    actions: z.array(z.enum(ACTIONS)).min(1),
+    subject: z.string().min(1),
+    fields: z.array(z.string()).min(1).optional(),
+    when: whenSchema.optional(),
+    reason: z.string().min(1).optional(),
+  })
+  .strict();
+export type RuleSpec = z.infer<typeof ruleSchema>;
+
+const fieldSchema = z
+  .object({
+    class: z.string().min(1),
+    mask: z.string().min(1).optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const policyDocumentSchema = z
+  .object({
+    description: z.string().optional(),
+    resources: z.record(z.string(), z.object({ fields: z.record(z.string(), fieldSchema) }).strict()),
+    conditions: z.record(z.string(), z.array(conditionSchema).min(1)).default({}),
+    roles: z.record(
+      z.string(),
+      z
+        .object({
+          description: z.string().optional(),
+          inherits: z.array(z.string()).default([]),
+          can: z.array(ruleSchema).default([]),
+          cannot: z.array(ruleSchema.required({ reason: true })).default([]),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type PolicyDocument = z.infer<typeof policyDocumentSchema>;

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { exportCustomers } from '../core/customer-export.service.js';
+import * as service from '../core/customer.service.js';
+import { customerJson } from './customer-json.js';
+import { sendExport } from './export-stream.js';
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', maxLength: 64 } },
+  required: ['id'],
+} as const;
+
+const pageQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 100 },
+    cursor: { type: 'string', maxLength: 200 },
+  },
+  additionalProperties: false,
+} as const;
+
+const exportQuery = {
+  type: 'object',
+  properties: { format: { type: 'string', enum: ['csv', 'ndjson'], default: 'csv' } },
+  additionalProperties: false,
+} as const;
+
+const jsonBody = { type: 'object' } as const;
+
+type IdParams = { id: string };
+
+/** Customer routes: parse the request, call the core, shape the JSON. Nothing else. */
+export async function customerRoutes(app: FastifyInstance) {
+  app.get<{ Querystring: { limit?: number; cursor?: string } }>('/v1/customers', { schema: { querystring: pageQuery } }, async (request) => {
+    const page = await service.listCustomers(request.guardContext('rest'), request.query.limit, request.query.cursor);
+    return { items: page.items.map(customerJson), nextCursor: page.nextCursor };
+  });
+
+  app.get<{ Querystring: { format: 'csv' | 'ndjson' } }>('/v1/customers/export', { schema: { querystring: exportQuery } }, async (request, reply) => {
+    const result = await exportCustomers(request.guardContext('rest'), request.query.format);
+    return sendExport(reply, request.query.format, result);
+  });
+
+  app.get<{ Params: IdParams }>('/v1/customers/:id', { schema: { params: idParams } }, async (request) =>
+    customerJson(await service.getCustomer(request.guardContext('rest'), request.params.id)),
+  );
+
+  app.post('/v1/customers', { schema: { body: jsonBody } }, async (request, reply) => {
+    const created = await service.createCustomer(request.guardContext('rest'), request.body);
+    if (typeof created.values.id === 'string') reply.header('location', `/v1/customers/${created.values.id}`);
+    return reply.code(201).send(customerJson(created));
+  });
+
+  app.patch<{ Params: IdParams }>('/v1/customers/:id', { schema: { params: idParams, body: jsonBody } }, async (request) =>
+    customerJson(await service.updateCustomer(request.guardContext('rest'), request.params.id, request.body)),
+  );
+
+  app.delete<{ Params: IdParams }>('/v1/customers/:id', { schema: { params: idParams } }, async (request, reply) => {
+    await service.deleteCustomer(request.guardContext('rest'), request.params.id);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,50 @@
+import { withDevSecret } from './auth/dev-secret.js';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { PolicyError } from './policy/load-policy.js';
+
+/** The only place that listens: configuration, start-up banner, graceful shutdown. */
+async function main() {
+  const config = withDevSecret(loadConfig());
+  const app = await buildApp(config);
+  const url = await app.listen({ port: config.port, host: config.host });
+  const base = url.replace('0.0.0.0', '127.0.0.1');
+  const lines = [
+    `fieldguard listening on ${base}`,
+    `  database:   ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.pgliteDir}/`}`,
+    `  REST docs:  ${base}/docs   (contract: ${base}/openapi.json)`,
+  ];
+  if (config.nodeEnv !== 'production') lines.push(`  GraphiQL:   ${base}/graphiql`);
+  if (config.auth.devSecret) {
+    lines.push(
+      '  tokens:     npm run token -- --sub alice --role agent',
+      '              roles: admin, manager, agent, assistant, auditor',
+      `              curl -H "Authorization: Bearer $(npm run -s token -- --sub alice --role agent)" ${base}/v1/customers`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    // Let in-flight requests finish (and their audit rows commit), but never hang.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof PolicyError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`fieldguard failed to start: ${(err as Error)?.message ?? String(err)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { AUDIENCE, ISSUER, startIdentityProvider, type TestIdentityProvider } from './tokens.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: TestDatabase;
+  idp: TestIdentityProvider;
+  /** Every log line the app wrote, parsed. */
+  logs: Record<string, unknown>[];
+  rawLogs: string[];
+  /** A real ES256-signed token for this subject and these roles. */
+  token(sub: string, ...roles: string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app, on its own fresh database, trusting a test identity provider's JWKS.
+ * Demo data is loaded, so tests can name the fictional customers.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const idp = await startIdentityProvider();
+  const rawLogs: string[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        rawLogs.push(line);
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    AUTH_JWKS_URL: idp.jwksUrl,
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+    DEMO_DATA: 'true',
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'test',
+    ...env,
+  });
+  const app = await buildApp(config, { logStream, poolMax: database.poolMax });
+  return {
+    app,
+    database,
+    idp,
+    logs,
+    rawLogs,
+    token: (sub, ...roles) => idp.sign({ sub, roles }),
+    close: async () => {
+      await app.close();
+      await idp.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Calls the GraphQL endpoint the way a frontend does. */
+export async function graphql(app: FastifyInstance, token: string, query: string, variables: Record<string, unknown> = {}) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    payload: { query, variables },
+  });
+  return { status: res.statusCode, body: res.json() as { data: Record<string, any> | null; errors?: any[] } };
+}

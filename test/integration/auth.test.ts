@@ -1,0 +1,102 @@
+import { generateKeyPair } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { startTestApp, graphql, type TestApp } from '../helpers/test-app.js';
+import { createTestDatabase } from '../helpers/test-database.js';
+import { AUDIENCE, ISSUER, signDevToken, signToken } from '../helpers/tokens.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t?.close());
+
+const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const get = (token: string | undefined, url = '/v1/customers') =>
+  t.app.inject({ url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+
+describe('bearer tokens verified against the JWKS', () => {
+  it('accepts a valid ES256 token', async () => {
+    expect((await get(await t.token('alice', 'agent'))).statusCode).toBe(200);
+  });
+
+  it('answers 401 with WWW-Authenticate and a problem body when the token is missing', async () => {
+    for (const url of ['/v1/customers', '/v1/customers/export', '/v1/audit/events']) {
+      const res = await get(undefined, url);
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    }
+    const gql = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ customers { nodes { id } } }' } });
+    expect(gql.statusCode).toBe(401);
+    expect(gql.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('checks the token before parsing anything: an anonymous bad request is still 401', async () => {
+    const bigQuery = await t.app.inject({ url: '/v1/customers?limit=5000' });
+    expect(bigQuery.statusCode).toBe(401);
+    const body = await t.app.inject({ method: 'POST', url: '/v1/customers', headers: { 'content-type': 'application/json' }, payload: '{not json' });
+    expect(body.statusCode).toBe(401);
+    const basic = await t.app.inject({ url: '/v1/customers', headers: { authorization: 'Basic YWxpY2U6c2VjcmV0' } });
+    expect(basic.statusCode).toBe(401);
+    expect(basic.headers['www-authenticate']).toBe('Bearer error="invalid_request"');
+  });
+
+  const bad: Array<[string, () => Promise<string>]> = [
+    ['expired beyond the clock tolerance', () => t.idp.sign({ sub: 'alice', roles: ['agent'], expiresIn: Math.floor(Date.now() / 1000) - 120 })],
+    ['without exp', () => t.idp.sign({ sub: 'alice', roles: ['agent'], expiresIn: null })],
+    ['without sub', () => t.idp.sign({ sub: undefined, roles: ['agent'] })],
+    ['from another issuer', () => t.idp.sign({ sub: 'alice', roles: ['agent'], issuer: 'https://evil.example/' })],
+    ['for another audience', () => t.idp.sign({ sub: 'alice', roles: ['agent'], audience: 'other-service' })],
+    ['with roles that are not a string array', () => t.idp.sign({ sub: 'alice', roles: 'admin' })],
+    ['with nbf in the future', () => t.idp.sign({ sub: 'alice', roles: ['agent'], extra: { nbf: Math.floor(Date.now() / 1000) + 600 } })],
+    ['signed by a key the JWKS does not hold', async () => {
+      const { privateKey } = await generateKeyPair('ES256');
+      return signToken({ sub: 'alice', roles: ['admin'] }, privateKey, { alg: 'ES256', kid: 'test-key-1' });
+    }],
+    ['HS256 while a JWKS is configured', () => signDevToken({ sub: 'alice', roles: ['admin'] }, 'x'.repeat(32))],
+    ['with alg none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'alice', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 })}.`],
+    ['that is garbage', async () => 'not.a.jwt'],
+  ];
+
+  it.each(bad)('refuses a token %s with 401', async (_name, make) => {
+    const res = await get(await make());
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toContain('Bearer');
+    expect(res.json().code).toBe('UNAUTHENTICATED');
+  });
+
+  it('accepts a token expired only within the clock tolerance', async () => {
+    const token = await t.idp.sign({ sub: 'alice', roles: ['agent'], expiresIn: Math.floor(Date.now() / 1000) - 5 });
+    expect((await get(token)).statusCode).toBe(200);
+  });
+
+  it('grants nothing to a role the policy does not know, in REST and GraphQL', async () => {
+    const token = await t.token('mallory', 'superuser');
+    expect((await get(token)).statusCode).toBe(403);
+    const gql = await graphql(t.app, token, '{ customers { nodes { id } } }');
+    expect(gql.body.errors?.[0].extensions.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('the development secret', () => {
+  it('verifies HS256 tokens when no JWKS is configured, and refuses other algorithms', async () => {
+    const database = await createTestDatabase();
+    const secret = 'dev-secret-for-tests-0123456789abcdef';
+    const app = await buildApp(loadConfig({ DATABASE_URL: database.url, AUTH_DEV_SECRET: secret, LOG_LEVEL: 'silent', DEMO_DATA: 'true' }), { poolMax: database.poolMax });
+    try {
+      const ok = await app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${await signDevToken({ sub: 'alice', roles: ['agent'] }, secret)}` } });
+      expect(ok.statusCode).toBe(200);
+      const wrong = await app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${await signDevToken({ sub: 'alice', roles: ['agent'] }, `${secret}x`)}` } });
+      expect(wrong.statusCode).toBe(401);
+      const { privateKey } = await generateKeyPair('ES256');
+      const es = await signToken({ sub: 'alice', roles: ['agent'] }, privateKey, { alg: 'ES256' });
+      expect((await app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${es}` } })).statusCode).toBe(401);
+    } finally {
+      await app.close();
+      await database.drop();
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSchemaSdl } from '../../src/graphql/graphql.plugin.js';
+import { loadOpenApiDocument } from '../../src/rest/docs.plugin.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+// The same graphql module instance mercurius uses (CommonJS), or schemas cannot be compared.
+const { buildSchema, printSchema } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t?.close());
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+describe('contracts', () => {
+  it('openapi.yaml lists exactly the REST routes the server registers', () => {
+    const doc = loadOpenApiDocument() as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).filter((k) => METHODS.includes(k)).map((k) => `${k.toUpperCase()} ${path}`),
+    );
+    const served = t.app.registeredRoutes
+      .filter((op) => / \/(v1\/|healthz|readyz)/.test(op) && !op.startsWith('HEAD '))
+      .map((op) => op.replace(/:([A-Za-z]+)/g, '{$1}'));
+    expect(served.sort()).toEqual(documented.sort());
+  });
+
+  it('serves the contract at /openapi.json and Swagger UI at /docs', async () => {
+    const json = await t.app.inject({ url: '/openapi.json' });
+    expect(json.statusCode).toBe(200);
+    expect(json.json()).toEqual(loadOpenApiDocument());
+    const docs = await t.app.inject({ url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toContain('swagger');
+  });
+
+  it('the server runs exactly the SDL in schema.graphql', () => {
+    expect(printSchema(t.app.graphql.schema)).toBe(printSchema(buildSchema(loadSchemaSdl())));
+  });
+
+  it('health endpoints answer without a token', async () => {
+    expect((await t.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await t.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
+  });
+
+  it('unknown routes get a problem body, not an HTML page', async () => {
+    const res = await t.app.inject({ url: '/v2/nothing' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+});

@@ -1,0 +1,52 @@
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t?.close());
+
+const exportAs = async (sub: string, role: string, format?: string) =>
+  t.app.inject({
+    url: `/v1/customers/export${format ? `?format=${format}` : ''}`,
+    headers: { authorization: `Bearer ${await t.token(sub, role)}`, 'x-request-id': `export-${sub}-${format}` },
+  });
+
+describe('bulk export is its own right', () => {
+  it.each([['manager', 'carol'], ['agent', 'alice'], ['assistant', 'dora'], ['auditor', 'eve']])('is refused to %s with 403 and the reason', async (role, sub) => {
+    const res = await exportAs(sub, role, 'csv');
+    expect(res.statusCode).toBe(403);
+    expect(res.json().code).toBe('FORBIDDEN');
+  });
+
+  it('streams every customer as CSV to an admin, with a header row', async () => {
+    const res = await exportAs('root', 'admin', 'csv');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/csv');
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="customers-.*\.csv"/);
+    const rows = parse(res.body, { columns: true }) as Array<Record<string, string>>;
+    expect(rows).toHaveLength(12);
+    const giulia = rows.find((r) => r.fullName === 'Giulia Marchetti')!;
+    expect(giulia.phone).toBe('+39 347 123 4567');
+    expect(giulia.iban).toBe('IT60X0542811101000000123456');
+    expect(rows.find((r) => r.fullName === 'Vittoria Colonna')!.assignees).toBe('alice');
+  });
+
+  it('streams NDJSON with the same rendering as a read, and audits the ids exported', async () => {
+    const res = await exportAs('root', 'admin', 'ndjson');
+    expect(res.statusCode).toBe(200);
+    const lines = res.body.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(12);
+    expect(lines[0]._access).toEqual({ masked: [], withheld: [] });
+    const { rows } = await t.database.query(`select * from audit_events where request_id = 'export-root-ndjson'`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ action: 'export', outcome: 'allowed', reason: 'format=ndjson' });
+    expect([...rows[0].resource_ids].sort()).toEqual(lines.map((l) => l.id).sort());
+  });
+
+  it('refuses an unknown format with 400', async () => {
+    expect((await exportAs('root', 'admin', 'xlsx')).statusCode).toBe(400);
+  });
+});
