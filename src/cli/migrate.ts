@@ -1,20 +1,15 @@
-import { pino } from 'pino';
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../data/database.js';
-import { startEmbeddedPostgres } from '../data/embedded-postgres.js';
 import { migrateToLatest } from '../data/migrate.js';
+import { openCliDatabase } from './cli-database.js';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL, or to the PGlite folder. */
 async function main() {
-  const config = loadConfig();
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.pgliteDir);
-  const db = openDatabase({ url: config.databaseUrl ?? embedded!.url, poolMax: 1, log: pino({ level: 'warn' }) });
+  const { db, close } = await openCliDatabase(loadConfig());
   try {
     const applied = await migrateToLatest(db);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
   } finally {
-    await db.destroy();
-    await embedded?.stop();
+    await close();
   }
 }
 
