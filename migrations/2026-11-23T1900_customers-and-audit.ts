@@ -22,9 +22,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await sql`
     CREATE TABLE audit_events (
-      seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      -- Chain position, assigned by the writer while it holds the chain lock, so a
+      -- feed reading seq > cursor can never skip a row that commits late.
+      seq bigint PRIMARY KEY CHECK (seq > 0),
       event_id uuid NOT NULL UNIQUE,
-      occurred_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+      occurred_at timestamptz NOT NULL,
       actor_sub text,
       actor_roles text[] NOT NULL DEFAULT '{}',
       actor_token_id text,
@@ -42,7 +44,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       purpose text,
       client_ip text,
       user_agent text,
-      policy_version text NOT NULL
+      policy_version text NOT NULL,
+      -- Structured extras of some events (export ledger, anomalies, checkpoints).
+      details jsonb,
+      -- sha256(prev_hash || canonical JSON of the row): the tamper-evident chain.
+      prev_hash text NOT NULL,
+      hash text NOT NULL UNIQUE
     )`.execute(db);
   await sql`CREATE INDEX audit_events_occurred_at ON audit_events (occurred_at)`.execute(db);
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { createAuditWriter } from './audit/audit-writer.js';
 import authPlugin from './auth/auth.plugin.js';
 import { createTokenVerifier } from './auth/verify-token.js';
 import type { Config } from './config.js';
@@ -99,7 +100,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   registerProblemHandlers(app);
   await app.register(authPlugin, { verifyToken: createTokenVerifier(config.auth) });
-  await app.register(guardPlugin, { db, policy });
+  const auditWriter = createAuditWriter(db, logger, { groupCommit: config.auditGroupCommit });
+  await app.register(guardPlugin, { db, policy, auditWriter });
   await app.register(healthRoutes);
   await app.register(docsPlugin);
   await app.register(async (api) => {

@@ -23,6 +23,8 @@ export interface AuditDecision {
   fieldsWritten?: string[];
   outcome: 'allowed' | 'denied';
   reason?: string | null;
+  /** Structured extras (export ledger, anomaly figures, checkpoints); JSON, never field values. */
+  details?: Record<string, unknown> | null;
 }
 
 /** An audit event as the feed publishes it: field names, never field values. */
@@ -42,4 +44,9 @@ export interface AuditEvent {
   clientIp: string | null;
   userAgent: string | null;
   policyVersion: string;
+  details: Record<string, unknown> | null;
+  /** Position in the tamper-evident chain and the chain hashes. */
+  seq: string;
+  prevHash: string;
+  hash: string;
 }

@@ -1,39 +1,50 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../data/database.js';
-import type { Log } from '../log.js';
 import { AppError } from '../errors.js';
+import type { Log } from '../log.js';
 import type { AuditContext, AuditDecision } from './audit-event.js';
-import { insertAuditEvent } from './audit.repository.js';
+import type { AuditWriter } from './audit-writer.js';
 
 /**
  * Writes one audit event and returns only once it is committed (or, inside a
  * transaction, part of it). Any failure becomes AUDIT_UNAVAILABLE: the caller gets
  * 503 and no data, because data without its audit row must never leave.
  */
-export async function recordAuditEvent(db: Db, log: Log, ctx: AuditContext, decision: AuditDecision): Promise<void> {
+export async function recordAuditEvent(
+  writer: AuditWriter,
+  log: Log,
+  ctx: AuditContext,
+  decision: AuditDecision,
+  trx?: Db,
+): Promise<void> {
   const eventId = randomUUID();
   try {
-    await insertAuditEvent(db, {
-      eventId,
-      actorSub: ctx.principal.sub,
-      actorRoles: ctx.principal.roles,
-      actorTokenId: ctx.principal.tokenId,
-      channel: ctx.channel,
-      action: decision.action,
-      resourceType: decision.resourceType,
-      resourceIds: decision.resourceIds,
-      fieldsClear: decision.fieldsClear ?? [],
-      fieldsMasked: decision.fieldsMasked ?? [],
-      fieldsWithheld: decision.fieldsWithheld ?? [],
-      fieldsWritten: decision.fieldsWritten ?? [],
-      outcome: decision.outcome,
-      reason: decision.reason ?? null,
-      requestId: ctx.requestId,
-      purpose: ctx.purpose,
-      clientIp: ctx.clientIp,
-      userAgent: ctx.userAgent,
-      policyVersion: ctx.policyVersion,
-    });
+    await writer.write(
+      {
+        eventId,
+        occurredAt: new Date(),
+        actorSub: ctx.principal.sub,
+        actorRoles: ctx.principal.roles,
+        actorTokenId: ctx.principal.tokenId,
+        channel: ctx.channel,
+        action: decision.action,
+        resourceType: decision.resourceType,
+        resourceIds: decision.resourceIds,
+        fieldsClear: decision.fieldsClear ?? [],
+        fieldsMasked: decision.fieldsMasked ?? [],
+        fieldsWithheld: decision.fieldsWithheld ?? [],
+        fieldsWritten: decision.fieldsWritten ?? [],
+        outcome: decision.outcome,
+        reason: decision.reason ?? null,
+        requestId: ctx.requestId,
+        purpose: ctx.purpose,
+        clientIp: ctx.clientIp,
+        userAgent: ctx.userAgent,
+        policyVersion: ctx.policyVersion,
+        details: decision.details ?? null,
+      },
+      trx,
+    );
   } catch (err) {
     log.error({ err: { code: (err as { code?: string }).code, type: (err as Error).name } }, 'audit write failed');
     throw new AppError('AUDIT_UNAVAILABLE', 'The audit trail cannot be written; no data was returned.');

@@ -1,13 +1,9 @@
 import type { Db } from '../data/database.js';
-import type { AuditEventRow, NewAuditEventRow } from '../data/audit-event.table.js';
+import type { AuditEventRow } from '../data/audit-event.table.js';
 import type { AuditEvent } from './audit-event.js';
 
-export async function insertAuditEvent(db: Db, row: NewAuditEventRow): Promise<void> {
-  await db.insertInto('auditEvents').values(row).execute();
-}
-
 export interface AuditPage {
-  events: Array<AuditEvent & { seq: string }>;
+  events: AuditEvent[];
 }
 
 /** Events after position `afterSeq`, oldest first. */
@@ -18,7 +14,7 @@ export async function listAuditEvents(db: Db, afterSeq: string | null, limit: nu
   return { events: rows.map(toAuditEvent) };
 }
 
-const toAuditEvent = (row: AuditEventRow): AuditEvent & { seq: string } => ({
+export const toAuditEvent = (row: AuditEventRow): AuditEvent => ({
   seq: String(row.seq),
   eventId: row.eventId,
   occurredAt: row.occurredAt.toISOString(),
@@ -35,4 +31,7 @@ const toAuditEvent = (row: AuditEventRow): AuditEvent & { seq: string } => ({
   clientIp: row.clientIp,
   userAgent: row.userAgent,
   policyVersion: row.policyVersion,
+  details: row.details,
+  prevHash: row.prevHash,
+  hash: row.hash,
 });

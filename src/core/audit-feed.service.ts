@@ -21,7 +21,7 @@ export async function readAuditFeed(ctx: RequestContext, after?: string | null, 
     const { events } = await listAuditEvents(ctx.db, afterSeq, size);
     const last = events[events.length - 1];
     return {
-      items: events.map(({ seq: _seq, ...event }) => event),
+      items: events,
       nextCursor: last ? encodeCursor(last.seq) : after || null,
     };
   });

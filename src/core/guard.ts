@@ -1,14 +1,15 @@
 import { subject as asSubject } from '@casl/ability';
 import type { AuditDecision } from '../audit/audit-event.js';
 import { recordAuditEvent } from '../audit/audit-trail.js';
+import type { Db } from '../data/database.js';
 import { AppError } from '../errors.js';
 import type { FieldDecision } from '../policy/field-access.js';
 import type { Action } from '../policy/policy-document.js';
 import type { RequestContext } from './request-context.js';
 
 /** Records an audit event for this request; throws AUDIT_UNAVAILABLE (503) if it cannot. */
-export const audit = (ctx: RequestContext, decision: AuditDecision, db = ctx.db) =>
-  recordAuditEvent(db, ctx.log, ctx.audit, decision);
+export const audit = (ctx: RequestContext, decision: AuditDecision, trx?: Db) =>
+  recordAuditEvent(ctx.auditWriter, ctx.log, ctx.audit, decision, trx);
 
 /**
  * Runs `work`; a 403 or 404 it throws is recorded as a denied event first, so every

@@ -1,5 +1,6 @@
 import type { Log } from '../log.js';
 import type { AuditContext } from '../audit/audit-event.js';
+import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Db } from '../data/database.js';
 import type { AppAbility } from '../policy/ability.js';
 import type { Policy } from '../policy/load-policy.js';
@@ -12,4 +13,6 @@ export interface RequestContext {
   /** Built once per request from the caller's roles. */
   ability: AppAbility;
   audit: AuditContext;
+  /** The instance's audit writer (group commit, chain lock). */
+  auditWriter: AuditWriter;
 }

@@ -1,10 +1,10 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
 
 /** `audit_events`: append-only; the database refuses UPDATE, DELETE and TRUNCATE. */
 export interface AuditEventTable {
-  seq: ColumnType<string, never, never>;
+  seq: ColumnType<string, string, never>;
   eventId: string;
-  occurredAt: Generated<Date>;
+  occurredAt: Date;
   actorSub: string | null;
   actorRoles: string[];
   actorTokenId: string | null;
@@ -23,6 +23,9 @@ export interface AuditEventTable {
   clientIp: string | null;
   userAgent: string | null;
   policyVersion: string;
+  details: ColumnType<Record<string, unknown> | null, string | null, never>;
+  prevHash: string;
+  hash: string;
 }
 
 export type AuditEventRow = Selectable<AuditEventTable>;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { AuditWriter } from '../audit/audit-writer.js';
 import type { RequestContext } from '../core/request-context.js';
 import type { Db } from '../data/database.js';
 import { AppError } from '../errors.js';
@@ -10,6 +11,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     policy: Policy;
+    auditWriter: AuditWriter;
   }
   interface FastifyRequest {
     /** The core's view of this request; the ability is built on first use, once. */
@@ -21,9 +23,10 @@ const clip = (value: string | undefined, max: number) =>
   // Control characters would let a caller forge lines in downstream log viewers.
   value ? value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max) : null;
 
-async function guardPlugin(app: FastifyInstance, options: { db: Db; policy: Policy }) {
+async function guardPlugin(app: FastifyInstance, options: { db: Db; policy: Policy; auditWriter: AuditWriter }) {
   app.decorate('db', options.db);
   app.decorate('policy', options.policy);
+  app.decorate('auditWriter', options.auditWriter);
   const contexts = new WeakMap<FastifyRequest, RequestContext>();
   app.decorateRequest('guardContext', function (this: FastifyRequest, channel: 'rest' | 'graphql') {
     const cached = contexts.get(this);
@@ -34,6 +37,7 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; policy: Poli
       db: app.db,
       log: this.log,
       policy: app.policy,
+      auditWriter: app.auditWriter,
       ability: buildAbility(app.policy, principal),
       audit: {
         principal,
