@@ -48,7 +48,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       -- Structured extras of some events (export ledger, anomalies, checkpoints).
       details jsonb,
       -- sha256(prev_hash || canonical JSON of the row): the tamper-evident chain.
-      prev_hash text NOT NULL,
+      prev_hash text NOT NULL UNIQUE,
       hash text NOT NULL UNIQUE
     )`.execute(db);
   await sql`CREATE INDEX audit_events_occurred_at ON audit_events (occurred_at)`.execute(db);

@@ -5,7 +5,7 @@ import { createAuditWriter } from './audit/audit-writer.js';
 import authPlugin from './auth/auth.plugin.js';
 import { createTokenVerifier } from './auth/verify-token.js';
 import type { Config } from './config.js';
-import { openDatabase } from './data/database.js';
+import { openDatabase, type Db } from './data/database.js';
 import { loadDemoData } from './data/demo-data.js';
 import { startEmbeddedPostgres } from './data/embedded-postgres.js';
 import { migrateToLatest } from './data/migrate.js';
@@ -14,6 +14,7 @@ import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
 import guardPlugin from './plugins/guard.plugin.js';
 import { auditRoutes } from './rest/audit.routes.js';
+import { auditVerifyRoutes } from './rest/audit-verify.routes.js';
 import { customerRoutes } from './rest/customers.routes.js';
 import { docsPlugin } from './rest/docs.plugin.js';
 import { healthRoutes } from './rest/health.routes.js';
@@ -33,6 +34,8 @@ export interface AppOptions {
   policy?: Policy;
   /** Pool size; defaults to 10, or 1 on embedded PGlite, which serves one connection. */
   poolMax?: number;
+  /** A database handle to use instead of opening DATABASE_URL (tests); closed with the app. */
+  db?: Db;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -41,12 +44,14 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const policy = options.policy ?? loadPolicyFile(config.policyFile ?? DEFAULT_POLICY_FILE, config.policyHashKey);
   const logger: Logger = pino({ level: config.logLevel }, options.logStream);
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.pgliteDir);
-  const db = openDatabase({
-    url: config.databaseUrl ?? embedded!.url,
-    poolMax: options.poolMax ?? (embedded ? 1 : 10),
-    log: logger,
-  });
+  const embedded = config.databaseUrl || options.db ? null : await startEmbeddedPostgres(config.pgliteDir);
+  const db =
+    options.db ??
+    openDatabase({
+      url: config.databaseUrl ?? embedded!.url,
+      poolMax: options.poolMax ?? (embedded ? 1 : 10),
+      log: logger,
+    });
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -91,7 +96,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   try {
-    await migrateToLatest(db);
+    if (config.migrateOnStart) await migrateToLatest(db);
     if (config.demoData) await loadDemoData(db);
   } catch (err) {
     await app.close();
@@ -109,6 +114,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     api.addHook('onRequest', api.authenticate);
     await api.register(customerRoutes);
     await api.register(auditRoutes);
+    await api.register(auditVerifyRoutes);
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production' });
   return app;

@@ -11,6 +11,8 @@ export interface Config {
   policyHashKey: string | undefined;
   demoData: boolean;
   logLevel: string;
+  /** Apply pending migrations at start-up; off when the service runs as fieldguard_app. */
+  migrateOnStart: boolean;
   /** Batch concurrent audit rows into one transaction (each request still awaits its own). */
   auditGroupCommit: boolean;
   auth: AuthConfig;
@@ -47,6 +49,7 @@ const schema = z.object({
   POLICY_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   DEMO_DATA: bool.optional(),
   AUDIT_GROUP_COMMIT: bool.default(true),
+  MIGRATE_ON_START: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   AUTH_ISSUER: optionalText,
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoData: e.DEMO_DATA ?? !e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
     auditGroupCommit: e.AUDIT_GROUP_COMMIT,
+    migrateOnStart: e.MIGRATE_ON_START,
     auth: {
       jwksUrl: e.AUTH_JWKS_URL,
       issuer: e.AUTH_ISSUER,

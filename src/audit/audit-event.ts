@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.js';
 /** Who asked, through which door, why: the part of an audit event every request shares. */
 export interface AuditContext {
   principal: Principal;
-  channel: 'rest' | 'graphql';
+  channel: 'rest' | 'graphql' | 'cli';
   requestId: string;
   /** Free text from the X-Purpose header: why the caller says it needs the data. */
   purpose: string | null;

@@ -7,7 +7,16 @@ export type AuditCommand = (config: Config, args: string[]) => Promise<number>;
  * `npm run audit -- <command> [options]`: the audit trail's operator tools. Each command
  * lives in its own module under src/cli/audit/ and is loaded only when called.
  */
-const commands: Record<string, { summary: string; load: () => Promise<AuditCommand> }> = {};
+const commands: Record<string, { summary: string; load: () => Promise<AuditCommand> }> = {
+  verify: {
+    summary: 'walk the hash chain; --checkpoint SEQ:HASH also proves a published head is still there',
+    load: async () => (await import('./audit/verify.js')).verify,
+  },
+  checkpoint: {
+    summary: 'record a checkpoint event and print SEQ:HASH of the head, to store outside the database',
+    load: async () => (await import('./audit/checkpoint.js')).checkpoint,
+  },
+};
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);

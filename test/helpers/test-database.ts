@@ -7,6 +7,8 @@ export interface TestDatabase {
   poolMax: number;
   /** Runs raw SQL as the database owner (superuser on the test server). */
   query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+  /** Runs statements in order on one connection (session settings carry over); returns the last result. */
+  session(statements: Array<[string, unknown[]?]>): Promise<pg.QueryResult>;
   drop(): Promise<void>;
 }
 
@@ -17,19 +19,12 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres(undefined, 2);
+    const embedded = await startEmbeddedPostgres(undefined, 4);
     // A fresh client per query: pglite-socket can drop a second long-lived connection
     // after a statement on it fails (seen with 0.2.17).
-    const query = async (text: string, values?: unknown[]) => {
-      const client = new pg.Client({ connectionString: embedded.url });
-      await client.connect();
-      try {
-        return await client.query(text, values);
-      } finally {
-        await client.end();
-      }
-    };
-    return { url: embedded.url, poolMax: 1, query, drop: () => embedded.stop() };
+    const session = async (statements: Array<[string, unknown[]?]>) => onOneClient(embedded.url, statements);
+    const query = (text: string, values?: unknown[]) => session([[text, values]]);
+    return { url: embedded.url, poolMax: 1, query, session, drop: () => embedded.stop() };
   }
   const name = `fieldguard_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -43,12 +38,35 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url: url.toString(),
     poolMax: 5,
     query: (text, values) => pool.query(text, values),
+    session: (statements) => onOneClient(url.toString(), statements),
     drop: async () => {
       await pool.end();
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // Pools report "ended" slightly before the server has closed their sessions; a
+      // forced drop would kill those sessions and surface as unhandled client errors.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.query(`DROP DATABASE IF EXISTS ${name}${attempt >= 20 ? ' WITH (FORCE)' : ''}`);
+          break;
+        } catch (err) {
+          if ((err as { code?: string }).code !== '55006' || attempt >= 20) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
       await client.end();
     },
   };
+}
+
+async function onOneClient(url: string, statements: Array<[string, unknown[]?]>): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    let result: pg.QueryResult | undefined;
+    for (const [text, values] of statements) result = await client.query(text, values);
+    return result!;
+  } finally {
+    await client.end();
+  }
 }
