@@ -13,8 +13,10 @@ import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
 import guardPlugin from './plugins/guard.plugin.js';
+import { PolicyStore } from './policy/policy-store.js';
 import { auditRoutes } from './rest/audit.routes.js';
 import { auditVerifyRoutes } from './rest/audit-verify.routes.js';
+import { policyRoutes } from './rest/policy.routes.js';
 import { customerRoutes } from './rest/customers.routes.js';
 import { docsPlugin } from './rest/docs.plugin.js';
 import { healthRoutes } from './rest/health.routes.js';
@@ -42,7 +44,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Builds the service without listening: the server and the tests both start here. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
-  const policy = options.policy ?? loadPolicyFile(config.policyFile ?? DEFAULT_POLICY_FILE, config.policyHashKey);
+  const policyFile = options.policy ? null : (config.policyFile ?? DEFAULT_POLICY_FILE);
+  const policy = options.policy ?? loadPolicyFile(policyFile!, config.policyHashKey);
   const logger: Logger = pino({ level: config.logLevel }, options.logStream);
   const embedded = config.databaseUrl || options.db ? null : await startEmbeddedPostgres(config.pgliteDir);
   const db =
@@ -106,7 +109,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerProblemHandlers(app);
   await app.register(authPlugin, { verifyToken: createTokenVerifier(config.auth) });
   const auditWriter = createAuditWriter(db, logger, { groupCommit: config.auditGroupCommit });
-  await app.register(guardPlugin, { db, policy, auditWriter });
+  const policyStore = new PolicyStore(policyFile, config.policyHashKey, policy);
+  await app.register(guardPlugin, { db, policyStore, auditWriter });
   await app.register(healthRoutes);
   await app.register(docsPlugin);
   await app.register(async (api) => {
@@ -115,6 +119,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(customerRoutes);
     await api.register(auditRoutes);
     await api.register(auditVerifyRoutes);
+    await api.register(policyRoutes);
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production' });
   return app;

@@ -14,6 +14,7 @@ export const errorCodes = {
   FIELD_NOT_WRITABLE: { status: 403, title: 'Field not writable' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  POLICY_INVALID: { status: 422, title: 'Invalid policy' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   INTERNAL: { status: 500, title: 'Internal error' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit trail unavailable' },

@@ -36,6 +36,15 @@ async function main() {
       () => process.exit(1),
     );
   };
+  // SIGHUP reloads the policy file; an invalid file is refused and the old policy stays.
+  process.on('SIGHUP', () => {
+    try {
+      const { previous, current } = app.policyStore.reload();
+      app.log.info({ previous, current }, 'policy reloaded on SIGHUP');
+    } catch (err) {
+      app.log.error({ problems: (err as { problems?: string[] }).problems ?? [(err as Error).message] }, 'policy reload refused; keeping the running policy');
+    }
+  });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

@@ -4,4 +4,9 @@ export interface Principal {
   roles: string[];
   /** The token's `jti`, when the identity provider sets one. */
   tokenId: string | null;
+  /**
+   * The token's other string and string-array claims (tenant, department, ...), which
+   * policy conditions may name as `$principal.<claim>`.
+   */
+  claims: Readonly<Record<string, string | readonly string[]>>;
 }

@@ -9,6 +9,8 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 const MAX_TOKEN_LENGTH = 8192;
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
+const REGISTERED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
+
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
 const invalid = (why: string) => new AppError('UNAUTHENTICATED', `The bearer token is invalid: ${why}.`);
@@ -63,7 +65,12 @@ function toPrincipal(payload: JWTPayload, rolesClaim: string): Principal {
     throw invalid(`${rolesClaim} must be an array of strings`);
   }
   const tokenId = typeof payload.jti === 'string' ? payload.jti : null;
-  return { sub: payload.sub, roles, tokenId };
+  const claims: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(payload)) {
+    if (REGISTERED_CLAIMS.has(name) || name === rolesClaim) continue;
+    if (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) claims[name] = value;
+  }
+  return { sub: payload.sub, roles, tokenId, claims };
 }
 
 function translate(err: unknown): AppError {

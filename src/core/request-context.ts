@@ -4,12 +4,15 @@ import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Db } from '../data/database.js';
 import type { AppAbility } from '../policy/ability.js';
 import type { Policy } from '../policy/load-policy.js';
+import type { PolicyStore } from '../policy/policy-store.js';
 
 /** Everything the core needs for one request, whichever door it came through. */
 export interface RequestContext {
   db: Db;
   log: Log;
   policy: Policy;
+  /** The running policy's holder: for reloads and previews. */
+  policyStore: PolicyStore;
   /** Built once per request from the caller's roles. */
   ability: AppAbility;
   audit: AuditContext;

@@ -4,13 +4,12 @@ import type { AuditWriter } from '../audit/audit-writer.js';
 import type { RequestContext } from '../core/request-context.js';
 import type { Db } from '../data/database.js';
 import { AppError } from '../errors.js';
-import { buildAbility } from '../policy/ability.js';
-import type { Policy } from '../policy/load-policy.js';
+import type { PolicyStore } from '../policy/policy-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
-    policy: Policy;
+    policyStore: PolicyStore;
     auditWriter: AuditWriter;
   }
   interface FastifyRequest {
@@ -23,9 +22,9 @@ const clip = (value: string | undefined, max: number) =>
   // Control characters would let a caller forge lines in downstream log viewers.
   value ? value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max) : null;
 
-async function guardPlugin(app: FastifyInstance, options: { db: Db; policy: Policy; auditWriter: AuditWriter }) {
+async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore: PolicyStore; auditWriter: AuditWriter }) {
   app.decorate('db', options.db);
-  app.decorate('policy', options.policy);
+  app.decorate('policyStore', options.policyStore);
   app.decorate('auditWriter', options.auditWriter);
   const contexts = new WeakMap<FastifyRequest, RequestContext>();
   app.decorateRequest('guardContext', function (this: FastifyRequest, channel: 'rest' | 'graphql') {
@@ -33,12 +32,15 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; policy: Poli
     if (cached) return cached;
     const principal = this.principal;
     if (!principal) throw new AppError('UNAUTHENTICATED', 'A bearer token is required.');
+    // One policy snapshot per request: a reload mid-request cannot mix two versions.
+    const { policy } = app.policyStore.current;
     const context: RequestContext = {
       db: app.db,
       log: this.log,
-      policy: app.policy,
+      policy,
+      policyStore: app.policyStore,
       auditWriter: app.auditWriter,
-      ability: buildAbility(app.policy, principal),
+      ability: app.policyStore.abilityFor(policy, principal),
       audit: {
         principal,
         channel,
@@ -46,7 +48,7 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; policy: Poli
         purpose: clip(this.headers['x-purpose'] as string | undefined, 200),
         clientIp: this.ip ?? null,
         userAgent: clip(this.headers['user-agent'], 512),
-        policyVersion: app.policy.version,
+        policyVersion: policy.version,
       },
     };
     contexts.set(this, context);

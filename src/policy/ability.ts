@@ -1,27 +1,52 @@
 import { createMongoAbility, subject as asSubject, type MongoAbility, type RawRuleOf } from '@casl/ability';
+import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import type { Policy, RuleTemplate } from './load-policy.js';
 
 export type AppAbility = MongoAbility;
 
-/** Replaces `$principal.*` placeholders in a rule's conditions with the caller's values. */
-function bind(value: unknown, principal: Principal): unknown {
-  if (value === '$principal.sub') return principal.sub;
-  if (Array.isArray(value)) return value.map((v) => bind(v, principal));
+const MISSING = Symbol('missing claim');
+
+/** The principal's value for a placeholder, or MISSING when the token lacks the claim. */
+function valueOf(placeholder: string, principal: Principal): unknown {
+  const name = placeholder.slice('$principal.'.length);
+  if (name === 'sub') return principal.sub;
+  return Object.hasOwn(principal.claims, name) ? principal.claims[name] : MISSING;
+}
+
+/** Replaces `$principal.*` placeholders with the caller's values; reports a missing claim. */
+function bind(value: unknown, principal: Principal, missing: { found: boolean }): unknown {
+  if (typeof value === 'string' && value.startsWith('$principal.')) {
+    const bound = valueOf(value, principal);
+    if (bound === MISSING) missing.found = true;
+    return bound === MISSING ? null : bound;
+  }
+  if (Array.isArray(value)) return value.map((v) => bind(v, principal, missing));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bind(v, principal)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bind(v, principal, missing)]));
   }
   return value;
 }
 
-const toRawRule = (rule: RuleTemplate, principal: Principal): RawRuleOf<AppAbility> => ({
-  action: rule.action,
-  subject: rule.subject,
-  inverted: rule.inverted,
-  ...(rule.fields ? { fields: rule.fields } : {}),
-  ...(rule.conditions ? { conditions: bind(rule.conditions, principal) as object } : {}),
-  ...(rule.reason ? { reason: rule.reason } : {}),
-});
+/**
+ * A rule bound to one caller. When the caller's token lacks a claim the rule names,
+ * the rule fails closed: a `can` grants nothing, a `cannot` denies unconditionally.
+ */
+function toRawRule(rule: RuleTemplate, principal: Principal): RawRuleOf<AppAbility> | null {
+  const missing = { found: false };
+  const conditions = rule.conditions ? (bind(rule.conditions, principal, missing) as object) : undefined;
+  if (missing.found && !rule.inverted) return null;
+  return {
+    action: rule.action,
+    subject: rule.subject,
+    inverted: rule.inverted,
+    ...(rule.fields ? { fields: rule.fields } : {}),
+    ...(conditions && !missing.found ? { conditions } : {}),
+    ...(rule.reason ? { reason: rule.reason } : {}),
+    // Carried into CASL's rule origin so previews can say which rule decided.
+    source: rule.source,
+  } as RawRuleOf<AppAbility>;
+}
 
 /**
  * The caller's ability: the union of the rules of every role it holds. A role the
@@ -29,7 +54,25 @@ const toRawRule = (rule: RuleTemplate, principal: Principal): RawRuleOf<AppAbili
  */
 export function buildAbility(policy: Policy, principal: Principal): AppAbility {
   const rules = principal.roles.flatMap((role) => policy.roles.get(role) ?? []);
-  return createMongoAbility(rules.map((rule) => toRawRule(rule, principal)));
+  return createMongoAbility(rules.map((rule) => toRawRule(rule, principal)).filter((r) => r !== null));
+}
+
+/**
+ * Abilities are pure functions of (policy version, roles, and the principal values the
+ * policy's conditions name), so they are built once per such key and reused.
+ */
+export function createAbilityCache(max = 5000) {
+  const cache = new LRUCache<string, AppAbility>({ max });
+  return (policy: Policy, principal: Principal): AppAbility => {
+    const used = policy.claimsUsed.map((claim) => (claim === 'sub' ? principal.sub : (principal.claims[claim] ?? null)));
+    const key = JSON.stringify([policy.version, [...principal.roles].sort(), used]);
+    let ability = cache.get(key);
+    if (!ability) {
+      ability = buildAbility(policy, principal);
+      cache.set(key, ability);
+    }
+    return ability;
+  };
 }
 
 /** Tags a plain record with its resource type so CASL evaluates conditions on it. */

@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { compileMaskStrategy, type MaskStrategy } from './mask-strategies.js';
-import {
-  policyDocumentSchema,
-  type ConditionSpec,
-  type PolicyDocument,
-  type RuleSpec,
-  type WhenSpec,
-} from './policy-document.js';
+import { policyDocumentSchema, type ConditionSpec, type RuleSpec, type WhenSpec } from './policy-document.js';
+import { formatPath, PolicySource, type PolicyPath } from './source-lines.js';
 
 /** A CASL raw rule whose conditions may still hold `$principal.*` placeholders. */
 export interface RuleTemplate {
@@ -18,6 +12,8 @@ export interface RuleTemplate {
   conditions?: Record<string, unknown>;
   inverted: boolean;
   reason?: string;
+  /** Where the rule was written, e.g. `roles.agent.can[1]`, for previews and summaries. */
+  source: string;
 }
 
 export interface ResourcePolicy {
@@ -32,6 +28,8 @@ export interface Policy {
   resources: ReadonlyMap<string, ResourcePolicy>;
   /** Each role's rules with its inherited roles' rules already folded in. */
   roles: ReadonlyMap<string, readonly RuleTemplate[]>;
+  /** Principal attributes the conditions name (`sub`, claims): the ability cache key. */
+  claimsUsed: readonly string[];
 }
 
 export class PolicyError extends Error {
@@ -41,7 +39,7 @@ export class PolicyError extends Error {
   }
 }
 
-const PLACEHOLDERS = new Set(['$principal.sub']);
+const PLACEHOLDER = /^\$principal\.([A-Za-z_][A-Za-z0-9_]*)$/;
 const OPERATORS: Record<string, (value: unknown) => Record<string, unknown>> = {
   eq: (v) => ({ $eq: v }),
   ne: (v) => ({ $ne: v }),
@@ -52,30 +50,33 @@ const OPERATORS: Record<string, (value: unknown) => Record<string, unknown>> = {
 
 /** Loads, validates and compiles a policy file; throws PolicyError listing every problem. */
 export function loadPolicyFile(file: string, hashKey: string | undefined): Policy {
-  let text: Buffer;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file);
+    bytes = readFileSync(file);
   } catch (err) {
     throw new PolicyError([`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text.toString('utf8'));
-  } catch (err) {
-    throw new PolicyError([`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
-  }
-  const version = createHash('sha256').update(text).digest('hex');
-  return compilePolicy(raw, version, hashKey, file);
+  return compilePolicyText(bytes, hashKey, file);
 }
 
-export function compilePolicy(raw: unknown, version: string, hashKey: string | undefined, file = 'policy'): Policy {
+/** Compiles policy YAML; the version is the SHA-256 of exactly these bytes. */
+export function compilePolicyText(bytes: Buffer | string, hashKey: string | undefined, file = 'policy'): Policy {
+  const source = new PolicySource(bytes.toString());
+  if (source.errors.length > 0) throw new PolicyError(source.errors.map((e) => `${file}: not valid YAML: ${e}`));
+  const version = createHash('sha256').update(bytes).digest('hex');
+  return compilePolicy(source.doc.toJS(), version, hashKey, file, source);
+}
+
+export function compilePolicy(raw: unknown, version: string, hashKey: string | undefined, file = 'policy', source?: PolicySource): Policy {
+  const at = (path: PolicyPath) => `${file}${source ? `:${source.lineOf(path)}` : ''} ${formatPath(path)}`;
   const parsed = policyDocumentSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new PolicyError(parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`));
+    throw new PolicyError(parsed.error.issues.map((i) => `${at(i.path as PolicyPath)}: ${i.message}`));
   }
   const problems: string[] = [];
-  const report = (path: string, message: string) => problems.push(`${file}: ${path}: ${message}`);
+  const report = (path: PolicyPath, message: string) => problems.push(`${at(path)}: ${message}`);
   const doc = parsed.data;
+  const claimsUsed = new Set<string>();
 
   const resources = new Map<string, ResourcePolicy>();
   for (const [type, resource] of Object.entries(doc.resources)) {
@@ -83,7 +84,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
     for (const [field, spec] of Object.entries(resource.fields)) {
       if (!spec.mask) continue;
       const strategy = compileMaskStrategy(spec.mask, hashKey);
-      if (typeof strategy === 'string') report(`resources.${type}.fields.${field}.mask`, strategy);
+      if (typeof strategy === 'string') report(['resources', type, 'fields', field, 'mask'], strategy);
       else masks.set(field, strategy);
     }
     resources.set(type, { fields: Object.keys(resource.fields), masks });
@@ -92,32 +93,33 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   const ownRules = new Map<string, RuleTemplate[]>();
   for (const [role, spec] of Object.entries(doc.roles)) {
     const rules: RuleTemplate[] = [];
-    spec.can.forEach((rule, i) => rules.push(...compileRule(rule, false, `roles.${role}.can[${i}]`)));
-    spec.cannot.forEach((rule, i) => rules.push(...compileRule(rule, true, `roles.${role}.cannot[${i}]`)));
+    spec.can.forEach((rule, i) => rules.push(...compileRule(rule, false, ['roles', role, 'can', i])));
+    spec.cannot.forEach((rule, i) => rules.push(...compileRule(rule, true, ['roles', role, 'cannot', i])));
     spec.inherits.forEach((parent, i) => {
-      if (!doc.roles[parent]) report(`roles.${role}.inherits[${i}]`, `unknown role "${parent}"`);
+      if (!doc.roles[parent]) report(['roles', role, 'inherits', i], `unknown role "${parent}"`);
     });
     ownRules.set(role, rules);
   }
 
-  function compileRule(rule: RuleSpec, inverted: boolean, path: string): RuleTemplate[] {
+  function compileRule(rule: RuleSpec, inverted: boolean, path: PolicyPath): RuleTemplate[] {
     const resource = resources.get(rule.subject);
     if (!resource) {
-      report(`${path}.subject`, `unknown resource type "${rule.subject}"`);
+      report([...path, 'subject'], `unknown resource type "${rule.subject}"`);
       return [];
     }
-    for (const field of rule.fields ?? []) {
-      if (!resource.fields.includes(field)) report(`${path}.fields`, `unknown field "${field}" of ${rule.subject}`);
+    rule.fields?.forEach((field, i) => {
+      if (!resource.fields.includes(field)) report([...path, 'fields', i], `unknown field "${field}" of ${rule.subject}`);
       else if (!inverted && rule.actions.includes('read_masked') && !resource.masks.has(field)) {
-        report(`${path}.fields`, `read_masked on "${field}", which has no mask strategy`);
+        report([...path, 'fields', i], `read_masked on "${field}", which has no mask strategy`);
       }
-    }
-    const alternatives = rule.when === undefined ? [undefined] : expandWhen(rule.when, `${path}.when`, resource);
+    });
+    const alternatives = rule.when === undefined ? [undefined] : expandWhen(rule.when, [...path, 'when'], resource);
     return rule.actions.flatMap((action) =>
       alternatives.map((conditions) => ({
         action,
         subject: rule.subject,
         inverted,
+        source: formatPath(path),
         ...(rule.fields ? { fields: rule.fields } : {}),
         ...(conditions ? { conditions } : {}),
         ...(rule.reason ? { reason: rule.reason } : {}),
@@ -125,32 +127,33 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
     );
   }
 
-  function expandWhen(when: WhenSpec, path: string, resource: ResourcePolicy): Record<string, unknown>[] {
+  function expandWhen(when: WhenSpec, path: PolicyPath, resource: ResourcePolicy): Record<string, unknown>[] {
     const items = Array.isArray(when) ? when : [when];
     return items.flatMap((item, i) => {
-      const at = Array.isArray(when) ? `${path}[${i}]` : path;
-      if (typeof item !== 'string') return [toMongo(item, at, resource)];
+      const itemPath = Array.isArray(when) ? [...path, i] : path;
+      if (typeof item !== 'string') return [toMongo(item, itemPath, resource)];
       const named = doc.conditions[item];
       if (!named) {
-        report(at, `unknown condition "${item}"`);
+        report(itemPath, `unknown condition "${item}"`);
         return [];
       }
-      return named.map((c, j) => toMongo(c, `conditions.${item}[${j}]`, resource));
+      return named.map((c, j) => toMongo(c, ['conditions', item, j], resource));
     });
   }
 
-  function toMongo(condition: ConditionSpec, path: string, resource: ResourcePolicy): Record<string, unknown> {
+  function toMongo(condition: ConditionSpec, path: PolicyPath, resource: ResourcePolicy): Record<string, unknown> {
     const query: Record<string, unknown> = {};
     for (const [field, test] of Object.entries(condition)) {
-      if (!resource.fields.includes(field)) report(`${path}.${field}`, `condition on unknown field "${field}"`);
+      if (!resource.fields.includes(field)) report([...path, field], `condition on unknown field "${field}"`);
       const ops = test !== null && typeof test === 'object' ? test : { eq: test };
       const clauses: Record<string, unknown> = {};
       for (const [op, value] of Object.entries(ops)) {
         if (value === undefined) continue;
         for (const v of Array.isArray(value) ? value : [value]) {
-          if (typeof v === 'string' && v.startsWith('$') && !PLACEHOLDERS.has(v)) {
-            report(`${path}.${field}.${op}`, `unknown placeholder "${v}" (known: ${[...PLACEHOLDERS].join(', ')})`);
-          }
+          if (typeof v !== 'string' || !v.startsWith('$')) continue;
+          const claim = PLACEHOLDER.exec(v)?.[1];
+          if (claim) claimsUsed.add(claim);
+          else report([...path, field], `"${v}" is not a placeholder (write $principal.sub or $principal.<claim>)`);
         }
         Object.assign(clauses, OPERATORS[op]!(value));
       }
@@ -162,7 +165,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   const roles = new Map<string, RuleTemplate[]>();
   const resolve = (role: string, trail: string[]): RuleTemplate[] => {
     if (trail.includes(role)) {
-      report(`roles.${role}.inherits`, `inheritance cycle ${[...trail, role].join(' -> ')}`);
+      report(['roles', role, 'inherits'], `inheritance cycle ${[...trail, role].join(' -> ')}`);
       return [];
     }
     const cached = roles.get(role);
@@ -175,7 +178,5 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   Object.keys(doc.roles).forEach((role) => resolve(role, []));
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles };
+  return { version, resources, roles, claimsUsed: [...claimsUsed].sort() };
 }
-
-export type { PolicyDocument };

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-/** Actions a rule may grant or deny. `read_masked` means "read through the field's mask". */
-export const ACTIONS = ['read', 'read_masked', 'create', 'update', 'delete', 'export'] as const;
+/**
+ * Actions a rule may grant or deny. `read_masked` means "read through the field's mask";
+ * `preview` and `reload` apply to the Policy resource itself.
+ */
+export const ACTIONS = ['read', 'read_masked', 'create', 'update', 'delete', 'export', 'preview', 'reload'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);

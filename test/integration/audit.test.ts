@@ -38,7 +38,7 @@ describe('one audit event per data request', () => {
       outcome: 'allowed',
       purpose: 'ticket #4711',
       user_agent: 'crm/1.0',
-      policy_version: t.app.policy.version,
+      policy_version: t.app.policyStore.current.policy.version,
     });
     expect(event.fields_withheld.sort()).toEqual(['address', 'assignees', 'iban', 'taxId']);
     expect(event.fields_clear).toContain('email');

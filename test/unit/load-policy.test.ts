@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, loadPolicyFile, PolicyError } from '../../src/policy/load-policy.js';
+import { compilePolicy, compilePolicyText, loadPolicyFile, PolicyError } from '../../src/policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 
 const base = {
@@ -39,19 +39,19 @@ describe('policy loading', () => {
             { actions: ['read_masked'], subject: 'Customer', fields: ['id'] },
             { actions: ['read'], subject: 'Invoice' },
             { actions: ['read'], subject: 'Customer', when: { colour: 'red' } },
-            { actions: ['read'], subject: 'Customer', when: { id: { eq: '$principal.email' } } },
+            { actions: ['read'], subject: 'Customer', when: { id: { eq: '$principalemail' } } },
           ],
         },
       },
     });
     expect(found).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^p\.yaml: roles\.agent\.inherits\[0\]: unknown role "ghost"/),
+        expect.stringMatching(/^p\.yaml roles\.agent\.inherits\[0\]: unknown role "ghost"/),
         expect.stringMatching(/unknown field "nope"/),
         expect.stringMatching(/read_masked on "id", which has no mask strategy/),
         expect.stringMatching(/unknown resource type "Invoice"/),
         expect.stringMatching(/condition on unknown field "colour"/),
-        expect.stringMatching(/unknown placeholder "\$principal\.email"/),
+        expect.stringMatching(/"\$principalemail" is not a placeholder/),
       ]),
     );
   });
@@ -67,10 +67,61 @@ describe('policy loading', () => {
 
   it('refuses unknown keys and wrong shapes', () => {
     expect(problems({ ...base, extra: 1 }).join()).toMatch(/Unrecognized key/);
-    expect(problems({ ...base, roles: { agent: { can: [{ actions: ['fly'], subject: 'Customer' }] } } }).join()).toMatch(/roles\.agent\.can\.0\.actions\.0/);
+    expect(problems({ ...base, roles: { agent: { can: [{ actions: ['fly'], subject: 'Customer' }] } } }).join()).toMatch(/roles\.agent\.can\[0\]\.actions\[0\]/);
   });
 
   it('reports a file that does not exist', () => {
     expect(() => loadPolicyFile('/nonexistent/policy.yaml', undefined)).toThrow(/cannot read the file/);
+  });
+});
+
+describe('problems point at the line', () => {
+  const yaml = [
+    'resources:', //                          1
+    '  Customer:', //                         2
+    '    fields:', //                         3
+    '      id: { class: system }', //         4
+    '      phone: { class: contact, mask: stars }', // 5
+    'roles:', //                              6
+    '  agent:', //                            7
+    '    inherits: [ghost]', //               8
+    '    can:', //                            9
+    '      - actions: [read]', //            10
+    '        subject: Customer', //          11
+    '        fields: [id, colour]', //       12
+    '        when: { tenant: { eq: $principal.tenant } }', // 13
+    '      - actions: [fly]', //             14
+    '        subject: Customer', //          15
+  ].join('\n');
+
+  it('reports schema problems as file:line path: message', () => {
+    expect(() => compilePolicyText(yaml, undefined, 'p.yaml')).toThrow(PolicyError);
+    try {
+      compilePolicyText(yaml, undefined, 'p.yaml');
+    } catch (err) {
+      expect((err as PolicyError).problems).toEqual([expect.stringMatching(/^p\.yaml:14 roles\.agent\.can\[1\]\.actions\[0\]: /)]);
+    }
+  });
+
+  it('reports every semantic problem with its line', () => {
+    const fixed = yaml.replace('[fly]', '[read]');
+    try {
+      compilePolicyText(fixed, undefined, 'p.yaml');
+      expect.unreachable();
+    } catch (err) {
+      expect((err as PolicyError).problems).toEqual(
+        expect.arrayContaining([
+          'p.yaml:5 resources.Customer.fields.phone.mask: unknown mask strategy "stars" (known: digits, last:N, first:N, email, redact, hash, initials)',
+          'p.yaml:8 roles.agent.inherits[0]: unknown role "ghost"',
+          'p.yaml:12 roles.agent.can[0].fields[1]: unknown field "colour" of Customer',
+          'p.yaml:13 roles.agent.can[0].when.tenant: condition on unknown field "tenant"',
+        ]),
+      );
+    }
+  });
+
+  it('records which principal claims the conditions use', () => {
+    const policy = loadPolicyFile(DEFAULT_POLICY_FILE, undefined);
+    expect(policy.claimsUsed).toEqual(['sub']);
   });
 });

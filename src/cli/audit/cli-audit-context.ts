@@ -8,7 +8,7 @@ import { loadPolicyFile } from '../../policy/load-policy.js';
 export function cliAuditContext(config: Config): AuditContext {
   const policy = loadPolicyFile(config.policyFile ?? DEFAULT_POLICY_FILE, config.policyHashKey);
   return {
-    principal: { sub: `cli:${userInfo().username}`, roles: [], tokenId: null },
+    principal: { sub: `cli:${userInfo().username}`, roles: [], tokenId: null, claims: {} },
     channel: 'cli',
     requestId: `cli-${process.pid}-${Date.now()}`,
     purpose: null,
