@@ -16,8 +16,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       privacy_level text NOT NULL DEFAULT 'standard' CHECK (privacy_level IN ('standard', 'confidential')),
       assignees text[] NOT NULL DEFAULT '{}',
       marketing_opt_out boolean NOT NULL DEFAULT false,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      updated_at timestamptz NOT NULL DEFAULT now()
+      -- Millisecond precision: what JSON carries, so keyset cursors round-trip exactly.
+      created_at timestamptz(3) NOT NULL DEFAULT now(),
+      updated_at timestamptz(3) NOT NULL DEFAULT now()
     )`.execute(db);
 
   await sql`

@@ -9,6 +9,7 @@ export const errorCodes = {
   UNKNOWN_FIELD: { status: 400, title: 'Unknown field' },
   MASKED_VALUE: { status: 400, title: 'Masked value sent back' },
   INVALID_CURSOR: { status: 400, title: 'Invalid cursor' },
+  FIELD_NOT_QUERYABLE: { status: 400, title: 'Field cannot be searched or sorted' },
   UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   FIELD_NOT_WRITABLE: { status: 403, title: 'Field not writable' },

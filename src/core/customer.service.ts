@@ -5,7 +5,8 @@ import type { Db } from '../data/database.js';
 import { sqlFilterFor, type SqlFilter } from '../data/policy-sql.js';
 import { AppError, notFound } from '../errors.js';
 import { permittedFields, renderRecord, resourceOf, type RenderedRecord } from '../policy/field-access.js';
-import { decodeCursor, encodeCursor, pageLimit, UUID } from './cursor.js';
+import { pageLimit, UUID } from './cursor.js';
+import { compileListQuery, decodeListCursor, encodeListCursor, type ListQuery } from './customer-list-query.js';
 import { parseCustomerInput, type CustomerInput } from './customer-input.js';
 import { assertCan, audit, auditingDenials, mergeDecisions } from './guard.js';
 import type { RequestContext } from './request-context.js';
@@ -37,17 +38,26 @@ export async function getCustomer(ctx: RequestContext, id: string): Promise<Rend
 }
 
 /** A page of the customers the caller may see, in stable id order. */
-export async function listCustomers(ctx: RequestContext, limit?: number | null, cursor?: string | null): Promise<CustomerPage> {
+export async function listCustomers(
+  ctx: RequestContext,
+  limit?: number | null,
+  cursor?: string | null,
+  query: ListQuery = {},
+): Promise<CustomerPage> {
   return auditingDenials(ctx, { action: 'list', resourceType: TYPE, resourceIds: [] }, async () => {
     assertCan(ctx, 'read', TYPE);
     const size = pageLimit(limit);
-    const afterId = decodeCursor(cursor, UUID);
-    const rows = await customers.listVisibleCustomers(ctx.db, visibleFilter(ctx), { limit: size + 1, afterId });
+    const visible = visibleFilter(ctx);
+    const { where, sort } = await compileListQuery(ctx, query, visible);
+    const after = decodeListCursor(cursor, sort.field);
+    const rows = await customers.listVisibleCustomers(ctx.db, { where: [visible, ...where], sort, after, limit: size + 1 });
     const page = rows.slice(0, size);
     const items = page.map((c) => render(ctx, c));
     const ids = page.map((c) => c.id);
     await audit(ctx, { action: 'list', resourceType: TYPE, resourceIds: ids, outcome: 'allowed', ...mergeDecisions(items.map((i) => i.access)) });
-    return { items, nextCursor: rows.length > size ? encodeCursor(ids[ids.length - 1]!) : null };
+    const last = page[page.length - 1];
+    const hasMore = rows.length > size && last !== undefined;
+    return { items, nextCursor: hasMore ? encodeListCursor(sort.field, last[sort.field as keyof Customer], last.id) : null };
   });
 }
 

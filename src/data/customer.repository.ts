@@ -38,15 +38,34 @@ export async function findVisibleCustomer(
   return row && toCustomer(row);
 }
 
-/** One page in id order, after `afterId`, of the customers `visible` lets the caller see. */
-export async function listVisibleCustomers(
-  db: Db,
-  visible: SqlFilter,
-  page: { limit: number; afterId: string | null },
-): Promise<Customer[]> {
-  let query = db.selectFrom('customers').selectAll().where(visible);
-  if (page.afterId) query = query.where('id', '>', page.afterId);
-  const rows = await query.orderBy('id').limit(page.limit).execute();
+export interface CustomerPageQuery {
+  /** All must hold: visibility first, then the caller's filters. */
+  where: SqlFilter[];
+  sort: { field: string; descending: boolean };
+  /** Keyset position: the sort value and id of the last row of the previous page. */
+  after: { value: string; id: string } | null;
+  limit: number;
+}
+
+/** One page of the customers the filters let through, in a stable keyset order. */
+export async function listVisibleCustomers(db: Db, page: CustomerPageQuery): Promise<Customer[]> {
+  let query = db.selectFrom('customers').selectAll();
+  for (const filter of page.where) query = query.where(filter);
+  const { field, descending } = page.sort;
+  const direction = descending ? 'desc' : 'asc';
+  const after = page.after;
+  if (after) {
+    const op = descending ? '<' : '>';
+    query =
+      field === 'id'
+        ? query.where('id', op, after.id)
+        : query.where((eb) => eb(eb.refTuple(field as 'fullName', 'id'), op, eb.tuple(after.value, after.id)));
+  }
+  const rows = await query
+    .orderBy(field as 'id', direction)
+    .orderBy('id', direction)
+    .limit(page.limit)
+    .execute();
   return rows.map(toCustomer);
 }
 

@@ -16,13 +16,14 @@ const TRUE: SqlFilter = () => sql<SqlBool>`true`;
 /**
  * Turns the caller's CASL rules for `actions` on `type` into one SQL condition, so
  * lists, cursors and counts are computed over exactly the records the caller may see.
- * Returns null when no rule grants anything: the caller sees no record at all.
+ * Returns null when no rule grants anything: the caller sees no record at all. With
+ * `field`, only rules that cover that field count: the records where it is granted.
  * Field names are the camelCase names the CamelCasePlugin maps to columns.
  */
-export function sqlFilterFor(ability: AnyAbility, actions: readonly string[], type: string): SqlFilter | null {
+export function sqlFilterFor(ability: AnyAbility, actions: readonly string[], type: string, field?: string): SqlFilter | null {
   const branches: SqlFilter[] = [];
   for (const action of actions) {
-    const filter = rulesToCondition<AnyAbility, SqlFilter, SqlFilter>(ability.rulesFor(action, type), ruleToSql, {
+    const filter = rulesToCondition<AnyAbility, SqlFilter, SqlFilter>(ability.rulesFor(action, type, field), ruleToSql, {
       and: (parts) => (eb) => eb.and(parts.map((p) => p(eb))),
       or: (parts) => (eb) => eb.or(parts.map((p) => p(eb))),
       empty: () => TRUE,

@@ -21,8 +21,13 @@ export const resolvers: IResolvers = {
   Query: {
     customer: async (_root, args: { id: string }, { guard }: GraphQLContext) =>
       customerNode(await service.getCustomer(guard, args.id)),
-    customers: async (_root, args: { first?: number | null; after?: string | null }, { guard }: GraphQLContext) => {
-      const page = await service.listCustomers(guard, args.first, args.after);
+    customers: async (
+      _root,
+      args: { first?: number | null; after?: string | null; filter?: Array<{ field: string; equals: string }> | null; sort?: string | null },
+      { guard }: GraphQLContext,
+    ) => {
+      const filter = Object.fromEntries((args.filter ?? []).map((f) => [f.field, f.equals]));
+      const page = await service.listCustomers(guard, args.first, args.after, { filter, ...(args.sort ? { sort: args.sort } : {}) });
       return {
         nodes: page.items.map(customerNode),
         pageInfo: { endCursor: page.nextCursor, hasNextPage: page.nextCursor !== null },

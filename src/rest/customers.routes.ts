@@ -14,10 +14,23 @@ const pageQuery = {
   type: 'object',
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 100 },
-    cursor: { type: 'string', maxLength: 200 },
+    cursor: { type: 'string', maxLength: 600 },
+    sort: { type: 'string', pattern: '^-?[A-Za-z]{1,40}$' },
   },
+  // filter[field]=value: exact match on a field the caller reads in clear.
+  patternProperties: { '^filter\\[[A-Za-z]{1,40}\\]$': { type: 'string', maxLength: 200 } },
   additionalProperties: false,
 } as const;
+
+type PageQuery = { limit?: number; cursor?: string; sort?: string } & Record<string, string | number | undefined>;
+
+/** `filter[email]=x` query parameters as `{ email: 'x' }`. */
+const filtersOf = (query: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(query)
+      .map(([key, value]) => [/^filter\[([A-Za-z]+)\]$/.exec(key)?.[1], value] as const)
+      .filter((entry): entry is readonly [string, string] => entry[0] !== undefined && typeof entry[1] === 'string'),
+  );
 
 const exportQuery = {
   type: 'object',
@@ -31,8 +44,9 @@ type IdParams = { id: string };
 
 /** Customer routes: parse the request, call the core, shape the JSON. Nothing else. */
 export async function customerRoutes(app: FastifyInstance) {
-  app.get<{ Querystring: { limit?: number; cursor?: string } }>('/v1/customers', { schema: { querystring: pageQuery } }, async (request) => {
-    const page = await service.listCustomers(request.guardContext('rest'), request.query.limit, request.query.cursor);
+  app.get<{ Querystring: PageQuery }>('/v1/customers', { schema: { querystring: pageQuery } }, async (request) => {
+    const { limit, cursor, sort } = request.query;
+    const page = await service.listCustomers(request.guardContext('rest'), limit, cursor, { filter: filtersOf(request.query), ...(sort ? { sort } : {}) });
     return { items: page.items.map(customerJson), nextCursor: page.nextCursor };
   });
 

@@ -125,3 +125,12 @@ describe('problems point at the line', () => {
     expect(policy.claimsUsed).toEqual(['sub']);
   });
 });
+
+describe('the published JSON Schema', () => {
+  it('is exactly what the loader validates with (regenerate: npm run -s policy:schema > policies/policy.schema.json)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { policyJsonSchema } = await import('../../src/policy/policy-json-schema.js');
+    const { projectFile } = await import('../../src/paths.js');
+    expect(JSON.parse(readFileSync(projectFile('policies', 'policy.schema.json'), 'utf8'))).toEqual(policyJsonSchema());
+  });
+});

@@ -1,0 +1,99 @@
+import { sql, type SqlBool } from 'kysely';
+import { sqlFilterFor, type SqlFilter } from '../data/policy-sql.js';
+import { AppError } from '../errors.js';
+import { fieldsOnType, resourceOf } from '../policy/field-access.js';
+import { UUID } from './cursor.js';
+import type { RequestContext } from './request-context.js';
+
+const TYPE = 'Customer';
+/** Equality filters: text columns, the privacy level and the opt-out flag. */
+const FILTERABLE = new Set(['fullName', 'email', 'phone', 'address', 'iban', 'taxId', 'notes', 'privacyLevel', 'marketingOptOut', 'assignees']);
+/** Keyset sorting needs non-null columns. */
+const SORTABLE = new Set(['id', 'fullName', 'createdAt', 'updatedAt']);
+
+export interface ListQuery {
+  /** field -> exact value; `assignees` means "contains". */
+  filter?: Record<string, string>;
+  /** `field` or `-field` (descending). */
+  sort?: string;
+}
+
+export interface CompiledListQuery {
+  where: SqlFilter[];
+  sort: { field: string; descending: boolean };
+}
+
+const notQueryable = (fields: string[], what: string) =>
+  new AppError('FIELD_NOT_QUERYABLE', `Only fields you can read in clear can be ${what}: ${fields.join(', ')}.`, { fields });
+
+/**
+ * Turns filter and sort into SQL, refusing any field the caller cannot read in clear:
+ * searching a masked column would reveal it one guess at a time. Where a field is clear
+ * only on some records (row-dependent rules), a filter matches only those records, and
+ * sorting is refused unless the field is clear on every record the caller sees.
+ */
+export async function compileListQuery(ctx: RequestContext, query: ListQuery, visible: SqlFilter): Promise<CompiledListQuery> {
+  const resource = resourceOf(ctx.policy, TYPE);
+  const clearSomewhere = new Set(fieldsOnType(ctx.ability, resource, 'read', TYPE));
+  const where: SqlFilter[] = [];
+  const filter = query.filter ?? {};
+  const unknown = Object.keys(filter).filter((f) => !FILTERABLE.has(f));
+  if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', `These fields cannot be filtered on: ${unknown.join(', ')}.`, { fields: unknown });
+  const hidden = Object.keys(filter).filter((f) => !clearSomewhere.has(f));
+  if (hidden.length > 0) throw notQueryable(hidden, 'filtered on');
+  for (const [field, value] of Object.entries(filter)) {
+    where.push(clearFilter(ctx, field), equals(field, value));
+  }
+
+  const descending = query.sort?.startsWith('-') ?? false;
+  const field = query.sort ? query.sort.replace(/^-/, '') : 'id';
+  if (!SORTABLE.has(field)) throw new AppError('VALIDATION_FAILED', `sort must be one of ${[...SORTABLE].join(', ')} (prefix - for descending).`);
+  if (field !== 'id') {
+    if (!clearSomewhere.has(field)) throw notQueryable([field], 'sorted on');
+    const clear = clearFilter(ctx, field);
+    const maskedSomewhere = await ctx.db
+      .selectFrom('customers')
+      .select('id')
+      .where(visible)
+      .where((eb) => eb.not(clear(eb)))
+      .limit(1)
+      .executeTakeFirst();
+    if (maskedSomewhere) throw notQueryable([field], 'sorted on');
+  }
+  return { where, sort: { field, descending } };
+}
+
+/** Rows on which the caller reads `field` in clear. */
+function clearFilter(ctx: RequestContext, field: string): SqlFilter {
+  return sqlFilterFor(ctx.ability, ['read'], TYPE, field) ?? (() => sql<SqlBool>`false`);
+}
+
+function equals(field: string, value: string): SqlFilter {
+  if (field === 'marketingOptOut') {
+    if (value !== 'true' && value !== 'false') throw new AppError('VALIDATION_FAILED', 'marketingOptOut filter must be true or false.');
+    return (eb) => eb(eb.ref(field), '=', value === 'true');
+  }
+  if (value.length > 200) throw new AppError('VALIDATION_FAILED', `The ${field} filter is too long.`);
+  if (field === 'assignees') return (eb) => sql<SqlBool>`${eb.ref(field)} @> ${[value]}::text[]`;
+  return (eb) => eb(eb.ref(field), '=', value);
+}
+
+/** Keyset cursor for a sorted list: the sort key, its value and the id of the last row. */
+export function encodeListCursor(sortField: string, value: unknown, id: string): string {
+  const v = value instanceof Date ? value.toISOString() : value;
+  return Buffer.from(JSON.stringify({ k: sortField, v, id })).toString('base64url');
+}
+
+export function decodeListCursor(cursor: string | null | undefined, sortField: string): { value: string; id: string } | null {
+  if (!cursor) return null;
+  try {
+    if (cursor.length > 400) throw new Error('too long');
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; v?: unknown; id?: unknown };
+    if (c.k === sortField && typeof c.v === 'string' && c.v.length <= 300 && typeof c.id === 'string' && UUID.test(c.id)) {
+      return { value: c.v, id: c.id };
+    }
+  } catch {
+    // one error for every malformed cursor
+  }
+  throw new AppError('INVALID_CURSOR', 'The cursor is not one this service issued for this sort order.');
+}
