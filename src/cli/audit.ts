@@ -7,7 +7,9 @@ export type AuditCommand = (config: Config, args: string[]) => Promise<number>;
  * `npm run audit -- <command> [options]`: the audit trail's operator tools. Each command
  * lives in its own module under src/cli/audit/ and is loaded only when called.
  */
-const commands: Record<string, { summary: string; load: () => Promise<AuditCommand> }> = {};
+const commands: Record<string, { summary: string; load: () => Promise<AuditCommand> }> = {
+  tail: { summary: 'follow the audit feed over HTTP and print NDJSON (a SIEM forwarder)', load: async () => (await import('./audit/tail.js')).tail },
+};
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
