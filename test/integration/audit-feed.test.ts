@@ -142,20 +142,23 @@ describe('at-least-once under concurrent writes', () => {
     const headers = await as('alice', 'agent');
     let writing = true;
     const writers = Promise.all(
-      Array.from({ length: 4 }, async () => {
-        for (let i = 0; i < 15; i++) await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers });
+      Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 25; i++) await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers });
       }),
     ).finally(() => (writing = false));
     const seen: Array<{ eventId: string; seq: string }> = [];
     let after = '';
+    let pagesWhileWriting = 0;
     for (;;) {
       const stillWriting = writing;
       const page = (await feed(`?limit=7${after ? `&after=${after}` : ''}`)).json();
       seen.push(...page.items);
       after = page.nextCursor;
+      if (stillWriting && page.items.length > 0) pagesWhileWriting++;
       if (page.items.length === 0 && !stillWriting) break;
     }
     await writers;
+    expect(pagesWhileWriting).toBeGreaterThan(1);
     const seqs = seen.map((e) => BigInt(e.seq));
     expect(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!)).toBe(true);
     expect(seen.map((e) => e.eventId)).toEqual(await dbEvents());
