@@ -16,6 +16,7 @@ const commands: Record<string, { summary: string; load: () => Promise<AuditComma
     summary: 'record a checkpoint event and print SEQ:HASH of the head, to store outside the database',
     load: async () => (await import('./audit/checkpoint.js')).checkpoint,
   },
+  tail: { summary: 'follow the audit feed over HTTP and print NDJSON (a SIEM forwarder)', load: async () => (await import('./audit/tail.js')).tail },
 };
 
 function usage(): string {

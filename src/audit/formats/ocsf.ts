@@ -1,0 +1,93 @@
+import type { AuditEvent } from '../audit-event.js';
+
+/** The OCSF schema version these events follow. */
+export const OCSF_VERSION = '1.3.0';
+
+// API Activity (class 6003) in the Application Activity category (6).
+const CLASS_UID = 6003;
+const CATEGORY_UID = 6;
+
+const ACTIVITIES = {
+  create: { id: 1, name: 'Create' },
+  read: { id: 2, name: 'Read' },
+  update: { id: 3, name: 'Update' },
+  delete: { id: 4, name: 'Delete' },
+  other: { id: 99, name: 'Other' },
+} as const;
+
+/** Our actions onto OCSF's four API verbs: lists and exports are reads of many records. */
+function activityOf(action: string) {
+  switch (action) {
+    case 'read':
+    case 'list':
+    case 'export':
+      return ACTIVITIES.read;
+    case 'create':
+    case 'update':
+    case 'delete':
+      return ACTIVITIES[action];
+    default:
+      return ACTIVITIES.other;
+  }
+}
+
+/**
+ * One audit event as an OCSF API Activity event. Standard attributes carry what OCSF
+ * models (who, what, from where, how it went); our extras (field decisions, purpose,
+ * policy version, chain position and hashes) go to `unmapped`, as OCSF intends.
+ * Absent values are omitted rather than sent as null.
+ */
+export function toOcsf(event: AuditEvent): Record<string, unknown> {
+  const activity = activityOf(event.action);
+  const allowed = event.outcome === 'allowed';
+  return {
+    class_uid: CLASS_UID,
+    class_name: 'API Activity',
+    category_uid: CATEGORY_UID,
+    category_name: 'Application Activity',
+    activity_id: activity.id,
+    activity_name: activity.name,
+    type_uid: CLASS_UID * 100 + activity.id,
+    type_name: `API Activity: ${activity.name}`,
+    time: Date.parse(event.occurredAt),
+    // A refusal is worth a look, not an alert: detection rules raise priority, not us.
+    severity_id: allowed ? 1 : 2,
+    severity: allowed ? 'Informational' : 'Low',
+    status_id: allowed ? 1 : 2,
+    status: allowed ? 'Success' : 'Failure',
+    ...(event.reason !== null && { status_detail: event.reason }),
+    actor: {
+      // Events without a subject (operator tools) are the service acting on its own.
+      ...(event.actor.sub !== null ? { user: { uid: event.actor.sub } } : { app_name: 'fieldguard' }),
+      ...(event.actor.tokenId !== null && { session: { uid: event.actor.tokenId } }),
+    },
+    api: {
+      operation: event.action,
+      service: { name: 'fieldguard' },
+      ...(event.requestId !== null && { request: { uid: event.requestId } }),
+    },
+    ...(event.clientIp !== null && { src_endpoint: { ip: event.clientIp } }),
+    ...(event.userAgent !== null && { http_request: { user_agent: event.userAgent } }),
+    // A refusal without an id still names the type of resource it was about.
+    resources: event.resourceIds.length
+      ? event.resourceIds.map((uid) => ({ uid, type: event.resourceType }))
+      : [{ type: event.resourceType }],
+    metadata: {
+      uid: event.eventId,
+      version: OCSF_VERSION,
+      product: { name: 'fieldguard', vendor_name: 'fieldguard' },
+      original_time: event.occurredAt,
+    },
+    unmapped: {
+      seq: event.seq,
+      channel: event.channel,
+      actor_roles: event.actor.roles,
+      fields: event.fields,
+      purpose: event.purpose,
+      policy_version: event.policyVersion,
+      details: event.details,
+      prev_hash: event.prevHash,
+      hash: event.hash,
+    },
+  };
+}
