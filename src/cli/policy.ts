@@ -11,6 +11,11 @@ const commands: Record<string, { usage: string; summary: string; load: () => Pro
     summary: 'validate a policy and say what each role sees and may do',
     load: async () => (await import('./policy/check.js')).check,
   },
+  test: {
+    usage: 'test FILE TESTS',
+    summary: 'run the policy test cases in TESTS (YAML) against FILE',
+    load: async () => (await import('./policy/test.js')).test,
+  },
 };
 
 function usage(): string {
