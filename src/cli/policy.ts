@@ -16,6 +16,11 @@ const commands: Record<string, { usage: string; summary: string; load: () => Pro
     summary: 'run the policy test cases in TESTS (YAML) against FILE',
     load: async () => (await import('./policy/test.js')).test,
   },
+  diff: {
+    usage: 'diff OLD NEW [--json]',
+    summary: 'per role and field, what changes between two policy files',
+    load: async () => (await import('./policy/diff.js')).diff,
+  },
 };
 
 function usage(): string {
