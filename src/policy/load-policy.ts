@@ -9,6 +9,7 @@ import {
   type RuleSpec,
   type WhenSpec,
 } from './policy-document.js';
+import { compileReadBudget, type ReadBudget } from './read-budget.js';
 
 /** A CASL raw rule whose conditions may still hold `$principal.*` placeholders. */
 export interface RuleTemplate {
@@ -32,6 +33,11 @@ export interface Policy {
   resources: ReadonlyMap<string, ResourcePolicy>;
   /** Each role's rules with its inherited roles' rules already folded in. */
   roles: ReadonlyMap<string, readonly RuleTemplate[]>;
+  /**
+   * Every role's own read budget (null: unlimited). Budgets are not inherited: a role
+   * without one is unlimited whatever its parents say.
+   */
+  readBudgets: ReadonlyMap<string, ReadBudget | null>;
 }
 
 export class PolicyError extends Error {
@@ -90,6 +96,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   }
 
   const ownRules = new Map<string, RuleTemplate[]>();
+  const readBudgets = new Map<string, ReadBudget | null>();
   for (const [role, spec] of Object.entries(doc.roles)) {
     const rules: RuleTemplate[] = [];
     spec.can.forEach((rule, i) => rules.push(...compileRule(rule, false, `roles.${role}.can[${i}]`)));
@@ -98,6 +105,9 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
       if (!doc.roles[parent]) report(`roles.${role}.inherits[${i}]`, `unknown role "${parent}"`);
     });
     ownRules.set(role, rules);
+    const budget = spec.readBudget ? compileReadBudget(spec.readBudget) : null;
+    if (typeof budget === 'string') report(`roles.${role}.readBudget.window`, budget);
+    else readBudgets.set(role, budget);
   }
 
   function compileRule(rule: RuleSpec, inverted: boolean, path: string): RuleTemplate[] {
@@ -175,7 +185,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   Object.keys(doc.roles).forEach((role) => resolve(role, []));
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles };
+  return { version, resources, roles, readBudgets };
 }
 
 export type { PolicyDocument };
