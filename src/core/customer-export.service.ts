@@ -4,6 +4,7 @@ import { fieldsOnType, renderRecord, resourceOf, type RenderedRecord } from '../
 import { visibleFilter } from './customer.service.js';
 import { openExportLedger, type ExportLedger } from './export-ledger.js';
 import { assertCan, audit, auditingDenials } from './guard.js';
+import { enforceReadBudget } from './read-budget.js';
 import type { RequestContext } from './request-context.js';
 
 const TYPE = 'Customer';
@@ -20,7 +21,7 @@ export interface CustomerExport {
  * Bulk export is its own right (`export`), separate from reading. The audit event is
  * committed before the first byte leaves and names every record id the export will
  * contain; rows are then streamed from a cursor and rendered with the caller's field
- * rules, exactly as a read would show them.
+ * rules, exactly as a read would show them. Exports count against the read budget.
  */
 export async function exportCustomers(ctx: RequestContext, format: string): Promise<CustomerExport> {
   return auditingDenials(ctx, { action: 'export', resourceType: TYPE, resourceIds: [] }, async () => {
@@ -31,6 +32,7 @@ export async function exportCustomers(ctx: RequestContext, format: string): Prom
     const mayMask = new Set(fieldsOnType(ctx.ability, resource, 'read_masked', TYPE));
     const columns = resource.fields.filter((f) => mayClear.has(f) || (mayMask.has(f) && resource.masks.has(f)));
     const ids = await customers.visibleCustomerIds(ctx.db, visibleFilter(ctx));
+    await enforceReadBudget(ctx, { action: 'export', resourceIds: [] }, ids);
     const fields = {
       fieldsClear: columns.filter((f) => mayClear.has(f)),
       fieldsMasked: columns.filter((f) => !mayClear.has(f)),
