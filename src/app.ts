@@ -13,6 +13,7 @@ import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
 import guardPlugin from './plugins/guard.plugin.js';
+import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
 import { customerRoutes } from './rest/customers.routes.js';
 import { docsPlugin } from './rest/docs.plugin.js';
@@ -109,6 +110,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     api.addHook('onRequest', api.authenticate);
     await api.register(customerRoutes);
     await api.register(auditRoutes);
+    await api.register(auditReportRoutes);
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production' });
   return app;

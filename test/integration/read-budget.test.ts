@@ -121,3 +121,14 @@ describe('read budgets', () => {
     expect(anomalies.find((e) => e.actor.sub === 'alice')!.details).toMatchObject({ budget: 5, window: '1h' });
   });
 });
+
+describe('the per-actor report after a scrape', () => {
+  it('shows the anomaly, the refused requests and the customers read', async () => {
+    const res = await t.app.inject({ url: '/v1/audit/report?actor=alice', headers: { authorization: `Bearer ${await t.token('eve', 'auditor')}` } });
+    expect(res.statusCode).toBe(200);
+    const report = res.json();
+    expect(report.customers.count).toBe(5);
+    expect(report.denials).toBe(3); // the anomaly (block), the refused page, the refused read
+    expect(report.anomalies).toEqual([expect.objectContaining({ action: 'anomaly.bulk_access', details: expect.objectContaining({ budget: 5, count: 6 }) })]);
+  });
+});
