@@ -14,6 +14,7 @@ import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
 import guardPlugin from './plugins/guard.plugin.js';
 import { PolicyStore } from './policy/policy-store.js';
+import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
 import { auditVerifyRoutes } from './rest/audit-verify.routes.js';
 import { policyRoutes } from './rest/policy.routes.js';
@@ -120,6 +121,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(auditRoutes);
     await api.register(auditVerifyRoutes);
     await api.register(policyRoutes);
+    await api.register(auditReportRoutes);
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production' });
   return app;

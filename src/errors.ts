@@ -17,6 +17,7 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   POLICY_INVALID: { status: 422, title: 'Invalid policy' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  BUDGET_EXCEEDED: { status: 429, title: 'Read budget exceeded' },
   INTERNAL: { status: 500, title: 'Internal error' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit trail unavailable' },
   UNAVAILABLE: { status: 503, title: 'Service unavailable' },

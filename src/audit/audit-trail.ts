@@ -8,7 +8,8 @@ import type { AuditWriter } from './audit-writer.js';
 /**
  * Writes one audit event and returns only once it is committed (or, inside a
  * transaction, part of it). Any failure becomes AUDIT_UNAVAILABLE: the caller gets
- * 503 and no data, because data without its audit row must never leave.
+ * 503 and no data, because data without its audit row must never leave. Returns the
+ * event id, so a later event can point back at this one (an export and its completion).
  */
 export async function recordAuditEvent(
   writer: AuditWriter,
@@ -16,7 +17,7 @@ export async function recordAuditEvent(
   ctx: AuditContext,
   decision: AuditDecision,
   trx?: Db,
-): Promise<void> {
+): Promise<string> {
   const eventId = randomUUID();
   try {
     await writer.write(
@@ -63,4 +64,5 @@ export async function recordAuditEvent(
     },
     'audit event',
   );
+  return eventId;
 }

@@ -9,6 +9,7 @@ import { pageLimit, UUID } from './cursor.js';
 import { compileListQuery, decodeListCursor, encodeListCursor, type ListQuery } from './customer-list-query.js';
 import { parseCustomerInput, type CustomerInput } from './customer-input.js';
 import { assertCan, audit, auditingDenials, mergeDecisions } from './guard.js';
+import { enforceReadBudget } from './read-budget.js';
 import type { RequestContext } from './request-context.js';
 
 const TYPE = 'Customer';
@@ -32,6 +33,7 @@ export async function getCustomer(ctx: RequestContext, id: string): Promise<Rend
     const customer = UUID.test(id) ? await customers.findVisibleCustomer(ctx.db, id, visibleFilter(ctx)) : undefined;
     if (!customer) throw notFound(TYPE);
     const rendered = render(ctx, customer);
+    await enforceReadBudget(ctx, { action: 'read', resourceIds: [id] }, [id]);
     await audit(ctx, { action: 'read', resourceType: TYPE, resourceIds: [id], outcome: 'allowed', ...mergeDecisions([rendered.access]) });
     return rendered;
   });
@@ -54,6 +56,7 @@ export async function listCustomers(
     const page = rows.slice(0, size);
     const items = page.map((c) => render(ctx, c));
     const ids = page.map((c) => c.id);
+    await enforceReadBudget(ctx, { action: 'list', resourceIds: [] }, ids);
     await audit(ctx, { action: 'list', resourceType: TYPE, resourceIds: ids, outcome: 'allowed', ...mergeDecisions(items.map((i) => i.access)) });
     const last = page[page.length - 1];
     const hasMore = rows.length > size && last !== undefined;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { compileMaskStrategy, type MaskStrategy } from './mask-strategies.js';
 import { policyDocumentSchema, type ConditionSpec, type RuleSpec, type WhenSpec } from './policy-document.js';
+import { compileReadBudget, type ReadBudget } from './read-budget.js';
 import { formatPath, PolicySource, type PolicyPath } from './source-lines.js';
 
 /** A CASL raw rule whose conditions may still hold `$principal.*` placeholders. */
@@ -30,6 +31,11 @@ export interface Policy {
   roles: ReadonlyMap<string, readonly RuleTemplate[]>;
   /** Principal attributes the conditions name (`sub`, claims): the ability cache key. */
   claimsUsed: readonly string[];
+  /**
+   * Every role's own read budget (null: unlimited). Budgets are not inherited: a role
+   * without one is unlimited whatever its parents say.
+   */
+  readBudgets: ReadonlyMap<string, ReadBudget | null>;
 }
 
 export class PolicyError extends Error {
@@ -91,6 +97,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   }
 
   const ownRules = new Map<string, RuleTemplate[]>();
+  const readBudgets = new Map<string, ReadBudget | null>();
   for (const [role, spec] of Object.entries(doc.roles)) {
     const rules: RuleTemplate[] = [];
     spec.can.forEach((rule, i) => rules.push(...compileRule(rule, false, ['roles', role, 'can', i])));
@@ -99,6 +106,9 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
       if (!doc.roles[parent]) report(['roles', role, 'inherits', i], `unknown role "${parent}"`);
     });
     ownRules.set(role, rules);
+    const budget = spec.readBudget ? compileReadBudget(spec.readBudget) : null;
+    if (typeof budget === 'string') report(['roles', role, 'readBudget', 'window'], budget);
+    else readBudgets.set(role, budget);
   }
 
   function compileRule(rule: RuleSpec, inverted: boolean, path: PolicyPath): RuleTemplate[] {
@@ -178,5 +188,5 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   Object.keys(doc.roles).forEach((role) => resolve(role, []));
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles, claimsUsed: [...claimsUsed].sort() };
+  return { version, resources, roles, readBudgets, claimsUsed: [...claimsUsed].sort() };
 }

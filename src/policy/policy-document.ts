@@ -50,6 +50,20 @@ const fieldSchema = z
   })
   .strict();
 
+/**
+ * How many distinct customers a role may read in a sliding window, and what happens
+ * beyond: `block` refuses with 429, `alert` lets the data through; both record an
+ * `anomaly.bulk_access` event. The window is checked and converted at compile time.
+ */
+const readBudgetSchema = z
+  .object({
+    customers: z.number().int().positive(),
+    window: z.string().min(1),
+    onExceed: z.enum(['block', 'alert']),
+  })
+  .strict();
+export type ReadBudgetSpec = z.infer<typeof readBudgetSchema>;
+
 export const policyDocumentSchema = z
   .object({
     description: z.string().optional(),
@@ -63,6 +77,7 @@ export const policyDocumentSchema = z
           inherits: z.array(z.string()).default([]),
           can: z.array(ruleSchema).default([]),
           cannot: z.array(ruleSchema.required({ reason: true })).default([]),
+          readBudget: readBudgetSchema.optional(),
         })
         .strict(),
     ),

@@ -43,6 +43,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       request.log.error({ err: loggableError(err) }, 'request failed');
     }
     if (problem.status === 401) reply.header('www-authenticate', challenge(request.headers.authorization));
+    if (typeof problem.extra.retryAfter === 'number') reply.header('retry-after', String(problem.extra.retryAfter));
     reply
       .code(problem.status)
       .type('application/problem+json')

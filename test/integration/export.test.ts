@@ -40,7 +40,7 @@ describe('bulk export is its own right', () => {
     const lines = res.body.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(12);
     expect(lines[0]._access).toEqual({ masked: [], withheld: [] });
-    const { rows } = await t.database.query(`select * from audit_events where request_id = 'export-root-ndjson'`);
+    const { rows } = await t.database.query(`select * from audit_events where request_id = 'export-root-ndjson' and action = 'export'`);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ action: 'export', outcome: 'allowed', reason: 'format=ndjson' });
     expect([...rows[0].resource_ids].sort()).toEqual(lines.map((l) => l.id).sort());

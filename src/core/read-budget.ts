@@ -1,0 +1,59 @@
+import type { AuditDecision } from '../audit/audit-event.js';
+import * as history from '../audit/read-history.repository.js';
+import { AppError } from '../errors.js';
+import { budgetFor, type ReadBudget } from '../policy/read-budget.js';
+import { audit } from './guard.js';
+import type { RequestContext } from './request-context.js';
+
+/**
+ * Checks the caller's read budget before `ids` are returned: the distinct customers it
+ * read in the window, counted from the audit trail, plus these. Beyond the budget an
+ * `anomaly.bulk_access` event is recorded (once per window, so a blocked scraper
+ * retrying does not flood the trail), then `alert` lets the data through and `block`
+ * records the refused request and answers 429 with the seconds until it would fit.
+ *
+ * Concurrent requests of one actor are not serialized: each may pass on the count
+ * before the other's event is written, so the budget can be overshot by the pages in
+ * flight at once, never more; the anomaly is still recorded.
+ */
+export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditDecision, 'action' | 'resourceIds'>, ids: string[]): Promise<void> {
+  const budget = budgetFor(ctx.policy.readBudgets, ctx.audit.principal.roles);
+  if (!budget || ids.length === 0) return;
+  const sub = ctx.audit.principal.sub;
+  const now = Date.now();
+  const since = new Date(now - budget.windowMs);
+  const count = await history.distinctCustomersRead(ctx.db, sub, since, ids);
+  if (count <= budget.customers) return;
+
+  const block = budget.onExceed === 'block';
+  if (!(await history.anomalyRecordedSince(ctx.db, sub, since))) {
+    await audit(ctx, {
+      action: 'anomaly.bulk_access',
+      resourceType: 'Customer',
+      resourceIds: [],
+      outcome: block ? 'denied' : 'allowed',
+      reason: `Read budget of ${budget.customers} customers per ${budget.window} exceeded.`,
+      details: { budget: budget.customers, window: budget.window, count, onExceed: budget.onExceed },
+    });
+  }
+  if (!block) return;
+  const retryAfter = await secondsUntilFits(ctx, budget, ids, count, now);
+  await audit(ctx, { ...denied, resourceType: 'Customer', outcome: 'denied', reason: 'Read budget exceeded.' });
+  throw new AppError(
+    'BUDGET_EXCEEDED',
+    `Your read budget of ${budget.customers} customers per ${budget.window} is used up; retry after ${retryAfter} seconds.`,
+    { retryAfter },
+  );
+}
+
+/**
+ * The request fits once `count - budget` of the other customers read have their last
+ * read leave the window. A request larger than the whole budget never fits: the full
+ * window is the honest answer (a smaller page would fit sooner).
+ */
+async function secondsUntilFits(ctx: RequestContext, budget: ReadBudget, ids: string[], count: number, now: number): Promise<number> {
+  const since = new Date(now - budget.windowMs);
+  const freedAt = ids.length > budget.customers ? null : await history.nthOldestLastRead(ctx.db, ctx.audit.principal.sub, since, ids, count - budget.customers);
+  const at = freedAt ? freedAt.getTime() + budget.windowMs : now + budget.windowMs;
+  return Math.max(1, Math.ceil((at - now) / 1000));
+}

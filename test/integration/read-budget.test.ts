@@ -1,0 +1,134 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
+import { graphql, startTestApp, type TestApp } from '../helpers/test-app.js';
+
+let t: TestApp;
+let ids: string[];
+
+/** The default policy with small budgets: agent 5/1h block, assistant 3/1h alert, an exporter 5/1h block. */
+function writeTestPolicy(): string {
+  const doc = parse(readFileSync(DEFAULT_POLICY_FILE, 'utf8'));
+  doc.roles.agent.readBudget = { customers: 5, window: '1h', onExceed: 'block' };
+  doc.roles.assistant.readBudget = { customers: 3, window: '1h', onExceed: 'alert' };
+  doc.roles.exporter = { inherits: ['admin'], readBudget: { customers: 5, window: '1h', onExceed: 'block' } };
+  const file = join(mkdtempSync(join(tmpdir(), 'fieldguard-budget-')), 'policy.yaml');
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+
+beforeAll(async () => {
+  t = await startTestApp({ POLICY_FILE: writeTestPolicy() });
+  ids = (await t.database.query(`select id from customers where privacy_level = 'standard' order by id`)).rows.map((r) => r.id);
+});
+afterAll(() => t?.close());
+
+const get = async (url: string, sub: string, ...roles: string[]) =>
+  t.app.inject({ url, headers: { authorization: `Bearer ${await t.token(sub, ...roles)}` } });
+
+const eventsOf = async (sub: string, action: string) =>
+  (await t.database.query('select * from audit_events where actor_sub = $1 and action = $2 order by seq', [sub, action])).rows;
+
+describe('read budgets', () => {
+  it('stops an agent paging through the base at its budget with 429 and Retry-After, and no data', async () => {
+    const page1 = await get('/v1/customers?limit=2', 'alice', 'agent');
+    const page2 = await get(`/v1/customers?limit=2&cursor=${page1.json().nextCursor}`, 'alice', 'agent');
+    expect([page1.statusCode, page2.statusCode]).toEqual([200, 200]);
+    // Rereading a customer already counted costs nothing.
+    expect((await get(`/v1/customers/${page1.json().items[0].id}`, 'alice', 'agent')).statusCode).toBe(200);
+
+    const page3 = await get(`/v1/customers?limit=2&cursor=${page2.json().nextCursor}`, 'alice', 'agent');
+    expect(page3.statusCode).toBe(429);
+    expect(page3.headers['content-type']).toContain('application/problem+json');
+    const body = page3.json();
+    expect(body).toMatchObject({ code: 'BUDGET_EXCEEDED', status: 429 });
+    expect(body.items).toBeUndefined();
+    expect(Number(page3.headers['retry-after'])).toBeGreaterThan(3500);
+    expect(Number(page3.headers['retry-after'])).toBeLessThanOrEqual(3600);
+    expect(body.retryAfter).toBe(Number(page3.headers['retry-after']));
+
+    // One more customer still fits (5 of 5); the sixth does not, even read singly.
+    const fifth = ids.find((id) => !JSON.stringify([page1.json(), page2.json()]).includes(id))!;
+    expect((await get(`/v1/customers/${fifth}`, 'alice', 'agent')).statusCode).toBe(200);
+    const sixth = ids.find((id) => id !== fifth && !JSON.stringify([page1.json(), page2.json()]).includes(id))!;
+    const refused = await get(`/v1/customers/${sixth}`, 'alice', 'agent');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.body).not.toMatch(/@example|\+39/);
+
+    const [anomaly, ...more] = await eventsOf('alice', 'anomaly.bulk_access');
+    expect(more).toHaveLength(0); // once per crossing, not once per refused request
+    expect(anomaly).toMatchObject({ outcome: 'denied', details: { budget: 5, window: '1h', count: 6, onExceed: 'block' } });
+    const denied = (await eventsOf('alice', 'list')).filter((e) => e.outcome === 'denied');
+    expect(denied).toHaveLength(1);
+    expect(denied[0].reason).toBe('Read budget exceeded.');
+  });
+
+  it('stops GraphQL too, with extensions.code, counting the same history', async () => {
+    const query = 'query($after: String) { customers(first: 2, after: $after) { nodes { id } pageInfo { endCursor } } }';
+    const token = await t.token('bob', 'agent');
+    const first = await graphql(t.app, token, query);
+    const second = await graphql(t.app, token, query, { after: first.body.data!.customers.pageInfo.endCursor });
+    expect(second.body.errors).toBeUndefined();
+    const third = await graphql(t.app, token, query, { after: second.body.data!.customers.pageInfo.endCursor });
+    expect(third.body.data?.customers ?? null).toBeNull();
+    expect(third.body.errors![0].extensions).toMatchObject({ code: 'BUDGET_EXCEEDED', retryAfter: expect.any(Number) });
+    // REST shares the count: bob's budget is spent there as well.
+    expect((await get('/v1/customers?limit=2', 'bob', 'agent')).statusCode).toBe(200); // the same 2 as page one
+    expect((await get('/v1/customers?limit=6', 'bob', 'agent')).statusCode).toBe(429);
+    expect(await eventsOf('bob', 'anomaly.bulk_access')).toHaveLength(1);
+  });
+
+  it('lets data through under an alert budget and records the anomaly once', async () => {
+    const res = await get('/v1/customers?limit=5', 'dora', 'assistant');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items).toHaveLength(5);
+    expect((await get('/v1/customers?limit=8', 'dora', 'assistant')).statusCode).toBe(200);
+    const [anomaly, ...more] = await eventsOf('dora', 'anomaly.bulk_access');
+    expect(more).toHaveLength(0);
+    expect(anomaly).toMatchObject({ outcome: 'allowed', details: { budget: 3, window: '1h', count: 5, onExceed: 'alert' } });
+  });
+
+  it('counts exports and refuses one that would cross the budget', async () => {
+    const res = await get('/v1/customers/export?format=csv', 'xena', 'exporter');
+    expect(res.statusCode).toBe(429);
+    expect(res.json().code).toBe('BUDGET_EXCEEDED');
+    expect(await eventsOf('xena', 'export')).toEqual([expect.objectContaining({ outcome: 'denied', resource_ids: [] })]);
+  });
+
+  it('gives a principal holding an unbudgeted role no limit', async () => {
+    const res = await get('/v1/customers?limit=20', 'frank', 'agent', 'manager');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.length).toBeGreaterThan(5);
+    expect(await eventsOf('frank', 'anomaly.bulk_access')).toHaveLength(0);
+  });
+
+  it('puts the anomaly in the audit feed', async () => {
+    const token = await t.token('eve', 'auditor');
+    const seen: Array<{ action: string; actor: { sub: string }; details: unknown }> = [];
+    for (let after = '', page = 0; page < 50; page++) {
+      const res = await t.app.inject({ url: `/v1/audit/events?limit=100${after ? `&after=${after}` : ''}`, headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode).toBe(200);
+      const { items, nextCursor } = res.json();
+      seen.push(...items);
+      if (items.length === 0) break;
+      after = nextCursor;
+    }
+    const anomalies = seen.filter((e) => e.action === 'anomaly.bulk_access');
+    expect(anomalies.map((e) => e.actor.sub).sort()).toEqual(['alice', 'bob', 'dora', 'xena']);
+    expect(anomalies.find((e) => e.actor.sub === 'alice')!.details).toMatchObject({ budget: 5, window: '1h' });
+  });
+});
+
+describe('the per-actor report after a scrape', () => {
+  it('shows the anomaly, the refused requests and the customers read', async () => {
+    const res = await t.app.inject({ url: '/v1/audit/report?actor=alice', headers: { authorization: `Bearer ${await t.token('eve', 'auditor')}` } });
+    expect(res.statusCode).toBe(200);
+    const report = res.json();
+    expect(report.customers.count).toBe(5);
+    expect(report.denials).toBe(3); // the anomaly (block), the refused page, the refused read
+    expect(report.anomalies).toEqual([expect.objectContaining({ action: 'anomaly.bulk_access', details: expect.objectContaining({ budget: 5, count: 6 }) })]);
+  });
+});
