@@ -20,7 +20,19 @@ const TRUE: SqlFilter = () => sql<SqlBool>`true`;
  * `field`, only rules that cover that field count: the records where it is granted.
  * Field names are the camelCase names the CamelCasePlugin maps to columns.
  */
-export function sqlFilterFor(ability: AnyAbility, actions: readonly string[], type: string, field?: string): SqlFilter | null {
+export function sqlFilterFor(ability: { parts: readonly AnyAbility[] }, actions: readonly string[], type: string, field?: string): SqlFilter | null {
+  // Roles combine as a union: a record is selected if any role's rules select it.
+  const branches: SqlFilter[] = [];
+  for (const part of ability.parts) {
+    const filter = partFilter(part, actions, type, field);
+    if (filter === TRUE) return TRUE;
+    if (filter) branches.push(filter);
+  }
+  if (branches.length === 0) return null;
+  return branches.length === 1 ? branches[0]! : (eb) => eb.or(branches.map((b) => b(eb)));
+}
+
+function partFilter(ability: AnyAbility, actions: readonly string[], type: string, field?: string): SqlFilter | null {
   const branches: SqlFilter[] = [];
   for (const action of actions) {
     const filter = rulesToCondition<AnyAbility, SqlFilter, SqlFilter>(ability.rulesFor(action, type, field), ruleToSql, {

@@ -3,8 +3,6 @@ import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import type { Policy, RuleTemplate } from './load-policy.js';
 
-export type AppAbility = MongoAbility;
-
 const MISSING = Symbol('missing claim');
 
 /** The principal's value for a placeholder, or MISSING when the token lacks the claim. */
@@ -32,7 +30,7 @@ function bind(value: unknown, principal: Principal, missing: { found: boolean })
  * A rule bound to one caller. When the caller's token lacks a claim the rule names,
  * the rule fails closed: a `can` grants nothing, a `cannot` denies unconditionally.
  */
-function toRawRule(rule: RuleTemplate, principal: Principal): RawRuleOf<AppAbility> | null {
+function toRawRule(rule: RuleTemplate, principal: Principal): RawRuleOf<MongoAbility> | null {
   const missing = { found: false };
   const conditions = rule.conditions ? (bind(rule.conditions, principal, missing) as object) : undefined;
   if (missing.found && !rule.inverted) return null;
@@ -45,16 +43,43 @@ function toRawRule(rule: RuleTemplate, principal: Principal): RawRuleOf<AppAbili
     ...(rule.reason ? { reason: rule.reason } : {}),
     // Carried into CASL's rule origin so previews can say which rule decided.
     source: rule.source,
-  } as RawRuleOf<AppAbility>;
+  } as RawRuleOf<MongoAbility>;
 }
 
 /**
- * The caller's ability: the union of the rules of every role it holds. A role the
- * policy does not know contributes nothing, so an unknown role grants nothing.
+ * The caller's ability: one CASL ability per role it holds, and a grant from any of
+ * them is a grant. Each role's own `cannot` rules restrict only that role (and the
+ * roles inheriting it, which may lift them), so adding a role never removes a right,
+ * whatever the order of roles in the token. A held role that another held role
+ * inherits adds nothing and is dropped. A role the policy does not know grants nothing.
  */
+export class AppAbility {
+  constructor(readonly parts: readonly MongoAbility[]) {}
+
+  can(action: string, target: Parameters<MongoAbility['can']>[1], field?: string): boolean {
+    return this.parts.some((part) => part.can(action, target, field));
+  }
+
+  /** The rule that grants, from the first role that grants; else the first denying rule (its reason). */
+  relevantRuleFor(action: string, target: Parameters<MongoAbility['can']>[1], field?: string) {
+    let denying: ReturnType<MongoAbility['relevantRuleFor']> = null;
+    for (const part of this.parts) {
+      const rule = part.relevantRuleFor(action, target, field);
+      if (rule && !rule.inverted) return rule;
+      denying ??= rule;
+    }
+    return denying;
+  }
+}
+
 export function buildAbility(policy: Policy, principal: Principal): AppAbility {
-  const rules = principal.roles.flatMap((role) => policy.roles.get(role) ?? []);
-  return createMongoAbility(rules.map((rule) => toRawRule(rule, principal)).filter((r) => r !== null));
+  const known = [...new Set(principal.roles)].filter((role) => policy.roles.has(role)).sort();
+  const effective = known.filter((role) => !known.some((other) => other !== role && policy.ancestors.get(other)?.has(role)));
+  return new AppAbility(
+    effective.map((role) =>
+      createMongoAbility(policy.roles.get(role)!.map((rule) => toRawRule(rule, principal)).filter((r) => r !== null)),
+    ),
+  );
 }
 
 /**

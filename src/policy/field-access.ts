@@ -17,6 +17,8 @@ export interface RenderedRecord {
   access: FieldDecision;
 }
 
+const union = (lists: string[][]) => [...new Set(lists.flat())];
+
 export function resourceOf(policy: Policy, type: string): ResourcePolicy {
   const resource = policy.resources.get(type);
   if (!resource) throw new AppError('INTERNAL', `The policy does not declare resource type ${type}.`);
@@ -31,14 +33,14 @@ export function permittedFields(
   type: string,
   record: object,
 ): string[] {
-  return permittedFieldsOf(ability, action, subjectOf(type, record), {
-    fieldsFrom: (rule) => rule.fields ?? [...resource.fields],
-  });
+  // A field one of the caller's roles grants is granted (roles combine as a union).
+  const target = subjectOf(type, record);
+  return union(ability.parts.map((part) => permittedFieldsOf(part, action, target, { fieldsFrom: (rule) => rule.fields ?? [...resource.fields] })));
 }
 
 /** Fields `action` may reach on some record of the type (conditions not evaluated). */
 export function fieldsOnType(ability: AppAbility, resource: ResourcePolicy, action: Action, type: string): string[] {
-  return permittedFieldsOf(ability, action, type, { fieldsFrom: (rule) => rule.fields ?? [...resource.fields] });
+  return union(ability.parts.map((part) => permittedFieldsOf(part, action, type, { fieldsFrom: (rule) => rule.fields ?? [...resource.fields] })));
 }
 
 /** Whether the record exists for the caller: it may read at least some of it. */

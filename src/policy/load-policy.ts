@@ -31,6 +31,8 @@ export interface Policy {
   roles: ReadonlyMap<string, readonly RuleTemplate[]>;
   /** Principal attributes the conditions name (`sub`, claims): the ability cache key. */
   claimsUsed: readonly string[];
+  /** Each role's ancestors (transitively): their rules are already folded into the role's. */
+  ancestors: ReadonlyMap<string, ReadonlySet<string>>;
   /**
    * Every role's own read budget (null: unlimited). Budgets are not inherited: a role
    * without one is unlimited whatever its parents say.
@@ -186,7 +188,17 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
     return rules;
   };
   Object.keys(doc.roles).forEach((role) => resolve(role, []));
+  const ancestors = new Map<string, Set<string>>();
+  const ancestorsOf = (role: string, seen: Set<string> = new Set()): Set<string> => {
+    for (const parent of doc.roles[role]?.inherits ?? []) {
+      if (seen.has(parent) || !doc.roles[parent]) continue;
+      seen.add(parent);
+      ancestorsOf(parent, seen);
+    }
+    return seen;
+  };
+  Object.keys(doc.roles).forEach((role) => ancestors.set(role, ancestorsOf(role)));
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles, readBudgets, claimsUsed: [...claimsUsed].sort() };
+  return { version, resources, roles, readBudgets, claimsUsed: [...claimsUsed].sort(), ancestors };
 }

@@ -36,7 +36,12 @@ const canRule = fc.record({ actions: fc.subarray(['read', 'read_masked'] as cons
   fields: r.actions.includes('read_masked') ? (r.fields ?? FIELDS).filter((f) => ['email', 'phone', 'fullName'].includes(f)).concat(r.actions.length > 1 ? [] : []) : r.fields,
 }));
 const cannotRule = fc.record({ actions: fc.constant(['read'] as const), fields: fieldsArb, when }).map((r) => ({ ...r, subject: 'Customer', reason: 'no' }));
-const policyDoc = fc.record({ can: fc.array(canRule, { minLength: 1, maxLength: 4 }), cannot: fc.array(cannotRule, { maxLength: 2 }) }).map(({ can, cannot }) => ({
+const roleSpec = fc.record({ can: fc.array(canRule, { minLength: 1, maxLength: 4 }), cannot: fc.array(cannotRule, { maxLength: 2 }) }).map(({ can, cannot }) => ({
+  can: can.filter((c) => !c.fields || c.fields.length > 0),
+  cannot,
+}));
+// Two independent roles: the principal holds one or both, so the union of roles is covered.
+const policyDoc = fc.record({ r: roleSpec, s: roleSpec }).map((roles) => ({
   resources: {
     Customer: {
       fields: {
@@ -51,7 +56,7 @@ const policyDoc = fc.record({ can: fc.array(canRule, { minLength: 1, maxLength: 
       },
     },
   },
-  roles: { r: { can: can.filter((c) => !c.fields || c.fields.length > 0), cannot } },
+  roles,
 }));
 const customer = fc.record({
   fullName: fc.constantFrom(...NAMES),
@@ -81,11 +86,11 @@ const page = { sort: { field: 'id', descending: false }, after: null, limit: 100
 describe('SQL pushdown equals the in-memory policy decision', () => {
   it('for random policies, principals and data', async () => {
     await fc.assert(
-      fc.asyncProperty(policyDoc, fc.constantFrom(...SUBS), fc.array(customer, { maxLength: 12 }), async (doc, sub, data) => {
+      fc.asyncProperty(policyDoc, fc.constantFrom(...SUBS), fc.constantFrom<string[]>(['r'], ['s'], ['r', 's'], ['s', 'r']), fc.array(customer, { maxLength: 12 }), async (doc, sub, roles, data) => {
         await db.deleteFrom('customers').execute();
         if (data.length > 0) await db.insertInto('customers').values(data).execute();
         const policy = compilePolicy(doc, 'v', undefined);
-        const principal: Principal = { sub, roles: ['r'], tokenId: null, claims: {} };
+        const principal: Principal = { sub, roles, tokenId: null, claims: {} };
         const ability = buildAbility(policy, principal);
         const all = await listVisibleCustomers(db, { ...page, where: [ALL] });
 
