@@ -1,6 +1,8 @@
 import type { Transform } from 'node:stream';
 import * as customers from '../data/customer.repository.js';
 import { fieldsOnType, renderRecord, resourceOf, type RenderedRecord } from '../policy/field-access.js';
+import { sql, type SqlBool } from 'kysely';
+import { sqlFilterFor } from '../data/policy-sql.js';
 import { visibleFilter } from './customer.service.js';
 import { openExportLedger, type ExportLedger } from './export-ledger.js';
 import { assertCan, audit, auditingDenials } from './guard.js';
@@ -8,6 +10,7 @@ import { enforceReadBudget } from './read-budget.js';
 import type { RequestContext } from './request-context.js';
 
 const TYPE = 'Customer';
+const NOTHING = () => sql<SqlBool>`false`;
 
 export interface CustomerExport {
   /** Fields that may appear in a row (clear or masked for at least some record). */
@@ -31,7 +34,9 @@ export async function exportCustomers(ctx: RequestContext, format: string): Prom
     const mayClear = new Set(fieldsOnType(ctx.ability, resource, 'read', TYPE));
     const mayMask = new Set(fieldsOnType(ctx.ability, resource, 'read_masked', TYPE));
     const columns = resource.fields.filter((f) => mayClear.has(f) || (mayMask.has(f) && resource.masks.has(f)));
-    const ids = await customers.visibleCustomerIds(ctx.db, visibleFilter(ctx));
+    // Only records the caller may both see and export: export rules may carry conditions.
+    const exportable = sqlFilterFor(ctx.ability, ['export'], TYPE) ?? NOTHING;
+    const ids = await customers.visibleCustomerIds(ctx.db, (eb) => eb.and([visibleFilter(ctx)(eb), exportable(eb)]));
     await enforceReadBudget(ctx, { action: 'export', resourceIds: [] }, ids);
     const fields = {
       fieldsClear: columns.filter((f) => mayClear.has(f)),

@@ -50,3 +50,34 @@ describe('bulk export is its own right', () => {
     expect((await exportAs('root', 'admin', 'xlsx')).statusCode).toBe(400);
   });
 });
+
+describe('export rules with conditions', () => {
+  it('export only the records the export rule allows', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { DEFAULT_POLICY_FILE } = await import('../../src/paths.js');
+    const file = join(mkdtempSync(join(tmpdir(), 'fieldguard-export-')), 'policy.yaml');
+    // Managers may export, but never confidential customers.
+    writeFileSync(
+      file,
+      readFileSync(DEFAULT_POLICY_FILE, 'utf8').replace(
+        '      - actions: [create]\n        subject: Customer\n',
+        '      - actions: [create]\n        subject: Customer\n      - actions: [export]\n        subject: Customer\n        when: { privacyLevel: { ne: confidential } }\n',
+      ),
+    );
+    const other = await startTestApp({ POLICY_FILE: file });
+    try {
+      // alice is a manager here and assigned to the confidential Vittoria: she sees her, but may not export her.
+      const headers = { authorization: `Bearer ${await other.token('alice', 'manager')}` };
+      expect((await other.app.inject({ url: '/v1/customers?limit=100', headers })).json().items).toHaveLength(11);
+      const res = await other.app.inject({ url: '/v1/customers/export?format=ndjson', headers });
+      expect(res.statusCode).toBe(200);
+      const names = res.body.trim().split('\n').map((l) => JSON.parse(l).fullName);
+      expect(names).toHaveLength(10);
+      expect(names).not.toContain('Vittoria Colonna');
+    } finally {
+      await other.close();
+    }
+  });
+});
