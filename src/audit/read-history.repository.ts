@@ -2,24 +2,30 @@ import { sql } from 'kysely';
 import type { Db } from '../data/database.js';
 
 /**
- * What one actor has read, straight from audit_events, so every service instance sees
- * the same history (no per-instance counter to drift). Reads are the allowed customer
- * `read`, `list` and `export` events: each names every id it returned. The index on
- * (actor_sub, occurred_at) keeps these to the actor's own recent rows.
+ * What one actor has read, kept in the database (customer_reads: one row per actor and
+ * customer with the last read time), so every service instance sees the same history
+ * and a count costs one index range over the customers read in the window, however many
+ * requests produced them.
  */
-const readsBy = (actorSub: string, since: Date) => sql`
-  actor_sub = ${actorSub} and occurred_at > ${since}
-  and resource_type = 'Customer' and outcome = 'allowed' and action in ('read', 'list', 'export')`;
 
 /** Distinct customers read since `since`, counting `adding` (about to be returned) too. */
 export async function distinctCustomersRead(db: Db, actorSub: string, since: Date, adding: string[]): Promise<number> {
   const { rows } = await sql<{ n: string }>`
     select count(*) as n from (
-      select unnest(resource_ids) as id from audit_events where ${readsBy(actorSub, since)}
+      select customer_id from customer_reads where actor_sub = ${actorSub} and last_read_at > ${since}
       union
       select unnest(${adding}::text[])
     ) as seen`.execute(db);
   return Number(rows[0]?.n ?? 0);
+}
+
+/** Records that the actor read these customers now (ids sorted: concurrent upserts lock in one order). */
+export async function recordReads(db: Db, actorSub: string, ids: string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`
+    insert into customer_reads (actor_sub, customer_id, last_read_at)
+    select ${actorSub}, id, ${at} from unnest(${[...new Set(ids)].sort()}::text[]) as id
+    on conflict (actor_sub, customer_id) do update set last_read_at = greatest(customer_reads.last_read_at, excluded.last_read_at)`.execute(db);
 }
 
 /**
@@ -28,9 +34,9 @@ export async function distinctCustomersRead(db: Db, actorSub: string, since: Dat
  */
 export async function nthOldestLastRead(db: Db, actorSub: string, since: Date, excluding: string[], n: number): Promise<Date | null> {
   const { rows } = await sql<{ last: Date }>`
-    select max(occurred_at) as last from audit_events, unnest(resource_ids) as r(id)
-    where ${readsBy(actorSub, since)} and not (r.id = any(${excluding}::text[]))
-    group by r.id order by last asc offset ${n - 1} limit 1`.execute(db);
+    select last_read_at as last from customer_reads
+    where actor_sub = ${actorSub} and last_read_at > ${since} and not (customer_id = any(${excluding}::text[]))
+    order by last_read_at asc offset ${n - 1} limit 1`.execute(db);
   return rows[0] ? new Date(rows[0].last) : null;
 }
 

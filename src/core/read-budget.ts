@@ -23,7 +23,7 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
   const now = Date.now();
   const since = new Date(now - budget.windowMs);
   const count = await history.distinctCustomersRead(ctx.db, sub, since, ids);
-  if (count <= budget.customers) return;
+  if (count <= budget.customers) return history.recordReads(ctx.db, sub, ids, new Date(now));
 
   const block = budget.onExceed === 'block';
   if (!(await history.anomalyRecordedSince(ctx.db, sub, since))) {
@@ -36,7 +36,7 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
       details: { budget: budget.customers, window: budget.window, count, onExceed: budget.onExceed },
     });
   }
-  if (!block) return;
+  if (!block) return history.recordReads(ctx.db, sub, ids, new Date(now));
   const retryAfter = await secondsUntilFits(ctx, budget, ids, count, now);
   await audit(ctx, { ...denied, resourceType: 'Customer', outcome: 'denied', reason: 'Read budget exceeded.' });
   throw new AppError(
