@@ -79,6 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !e.AUTH_JWKS_URL) {
     throw new ConfigError('Invalid configuration: AUTH_JWKS_URL is required when NODE_ENV=production');
   }
+  if (production && e.AUTH_JWKS_URL?.startsWith('http:')) {
+    // Over plain HTTP anyone on the path could substitute the signing keys.
+    throw new ConfigError('Invalid configuration: AUTH_JWKS_URL must be https when NODE_ENV=production');
+  }
   if (e.AUTH_JWKS_URL && e.AUTH_DEV_SECRET) {
     // Accepting HS256 next to a JWKS would let anyone holding the dev secret mint tokens.
     throw new ConfigError('Invalid configuration: AUTH_DEV_SECRET cannot be combined with AUTH_JWKS_URL');

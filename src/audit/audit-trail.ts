@@ -3,6 +3,7 @@ import type { Db } from '../data/database.js';
 import { AppError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { AuditContext, AuditDecision } from './audit-event.js';
+import { auditableId, storableText } from './audit-values.js';
 import type { AuditWriter } from './audit-writer.js';
 
 /**
@@ -24,19 +25,19 @@ export async function recordAuditEvent(
       {
         eventId,
         occurredAt: new Date(),
-        actorSub: ctx.principal.sub,
-        actorRoles: ctx.principal.roles,
-        actorTokenId: ctx.principal.tokenId,
+        actorSub: storableText(ctx.principal.sub),
+        actorRoles: ctx.principal.roles.map(storableText),
+        actorTokenId: ctx.principal.tokenId === null ? null : storableText(ctx.principal.tokenId),
         channel: ctx.channel,
         action: decision.action,
         resourceType: decision.resourceType,
-        resourceIds: decision.resourceIds,
+        resourceIds: decision.resourceIds.map(auditableId),
         fieldsClear: decision.fieldsClear ?? [],
         fieldsMasked: decision.fieldsMasked ?? [],
         fieldsWithheld: decision.fieldsWithheld ?? [],
         fieldsWritten: decision.fieldsWritten ?? [],
         outcome: decision.outcome,
-        reason: decision.reason ?? null,
+        reason: decision.reason === undefined || decision.reason === null ? null : storableText(decision.reason),
         requestId: ctx.requestId,
         purpose: ctx.purpose,
         clientIp: ctx.clientIp,

@@ -55,7 +55,9 @@ export function createAuditWriter(db: Db, log: Log, options: AuditWriterOptions)
         for (const b of batch) b.resolve();
       } catch (err) {
         log.error({ err: { code: (err as { code?: string }).code, type: (err as Error).name }, rows: batch.length }, 'audit batch failed');
-        for (const b of batch) b.reject(err);
+        // One bad row must not fail its neighbours' requests: retry each on its own.
+        if (batch.length === 1) batch[0]!.reject(err);
+        else for (const b of batch) await db.transaction().execute((trx) => appendToChain(trx, [b.row])).then(b.resolve, b.reject);
       }
     }
     flushing = false;

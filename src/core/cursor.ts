@@ -11,7 +11,7 @@ export function decodeCursor(cursor: string | null | undefined, valid: RegExp): 
     if (cursor.length > 200) throw new Error('too long');
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     const position = (parsed as { p?: unknown }).p;
-    if (typeof position === 'string' && valid.test(position)) return position;
+    if (typeof position === 'string' && valid.test(position) && (valid !== SEQUENCE || BigInt(position) <= MAX_BIGINT)) return position;
   } catch {
     // fall through to the one error below
   }
@@ -20,6 +20,7 @@ export function decodeCursor(cursor: string | null | undefined, valid: RegExp): 
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const SEQUENCE = /^[0-9]{1,19}$/;
+const MAX_BIGINT = 2n ** 63n - 1n;
 
 /** Page sizes: 1..100, default 20. */
 export function pageLimit(limit: number | null | undefined): number {

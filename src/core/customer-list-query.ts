@@ -55,7 +55,7 @@ export async function compileListQuery(ctx: RequestContext, query: ListQuery, vi
       .selectFrom('customers')
       .select('id')
       .where(visible)
-      .where((eb) => eb.not(clear(eb)))
+      .where((eb) => sql<SqlBool>`not coalesce(${clear(eb)}, false)`)
       .limit(1)
       .executeTakeFirst();
     if (maskedSomewhere) throw notQueryable([field], 'sorted on');
@@ -87,7 +87,7 @@ export function encodeListCursor(sortField: string, value: unknown, id: string):
 export function decodeListCursor(cursor: string | null | undefined, sortField: string): { value: string; id: string } | null {
   if (!cursor) return null;
   try {
-    if (cursor.length > 400) throw new Error('too long');
+    if (cursor.length > 1500) throw new Error('too long');
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; v?: unknown; id?: unknown };
     if (c.k === sortField && typeof c.v === 'string' && c.v.length <= 300 && typeof c.id === 'string' && UUID.test(c.id)) {
       return { value: c.v, id: c.id };

@@ -1,9 +1,13 @@
+import { sql } from 'kysely';
 import type { AuditDecision } from '../audit/audit-event.js';
 import * as history from '../audit/read-history.repository.js';
 import { AppError } from '../errors.js';
 import { budgetFor, type ReadBudget } from '../policy/read-budget.js';
 import { audit } from './guard.js';
 import type { RequestContext } from './request-context.js';
+
+/** Advisory-lock class of the per-person budget locks (the chain lock uses another keyspace). */
+const BUDGET_LOCK_CLASS = 7201;
 
 /**
  * Checks the caller's read budget before `ids` are returned: the distinct customers it
@@ -12,9 +16,8 @@ import type { RequestContext } from './request-context.js';
  * retrying does not flood the trail), then `alert` lets the data through and `block`
  * records the refused request and answers 429 with the seconds until it would fit.
  *
- * Concurrent requests of one actor are not serialized: each may pass on the count
- * before the other's event is written, so the budget can be overshot by the pages in
- * flight at once, never more; the anomaly is still recorded.
+ * Concurrent requests of one actor are counted one at a time under a database lock, so
+ * neither parallel requests nor aliased fields in one GraphQL query can overshoot it.
  */
 export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditDecision, 'action' | 'resourceIds'>, ids: string[]): Promise<void> {
   const budget = budgetFor(ctx.policy.readBudgets, ctx.audit.principal.roles);
@@ -22,8 +25,15 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
   const sub = ctx.audit.principal.sub;
   const now = Date.now();
   const since = new Date(now - budget.windowMs);
-  const count = await history.distinctCustomersRead(ctx.db, sub, since, ids);
-  if (count <= budget.customers) return history.recordReads(ctx.db, sub, ids, new Date(now));
+  // Count and record under a per-person lock, so concurrent requests (or the parallel
+  // fields of one GraphQL query) are counted one after the other, on any instance.
+  const count = await ctx.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${BUDGET_LOCK_CLASS}, hashtext(${sub}))`.execute(trx);
+    const seen = await history.distinctCustomersRead(trx, sub, since, ids);
+    if (seen <= budget.customers || budget.onExceed === 'alert') await history.recordReads(trx, sub, ids, new Date(now));
+    return seen;
+  });
+  if (count <= budget.customers) return;
 
   const block = budget.onExceed === 'block';
   if (!(await history.anomalyRecordedSince(ctx.db, sub, since))) {
@@ -36,7 +46,7 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
       details: { budget: budget.customers, window: budget.window, count, onExceed: budget.onExceed },
     });
   }
-  if (!block) return history.recordReads(ctx.db, sub, ids, new Date(now));
+  if (!block) return;
   const retryAfter = await secondsUntilFits(ctx, budget, ids, count, now);
   await audit(ctx, { ...denied, resourceType: 'Customer', outcome: 'denied', reason: 'Read budget exceeded.' });
   throw new AppError(

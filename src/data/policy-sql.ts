@@ -64,19 +64,28 @@ function nodeToSql(node: AstNode): SqlFilter {
       const inner = nodeToSql(value as AstNode);
       return (eb) => eb.not(inner(eb));
     }
+    // Every leaf is a plain true/false, never NULL, so NOT (cannot rules, sort checks)
+    // means exactly what CASL's in-memory negation means.
     case 'eq':
-      return (eb) => (value === null ? eb(eb.ref(field!), 'is', null) : eb(eb.ref(field!), '=', value));
+      return (eb) => eb(eb.ref(field!), 'is not distinct from', value);
     case 'ne':
       // IS DISTINCT FROM matches CASL's in-memory `!==`, which is true for null.
       return (eb) => eb(eb.ref(field!), 'is distinct from', value);
     case 'in':
-      return (eb) => sql<SqlBool>`coalesce(${eb.ref(field!)} = any(${value as unknown[]}), false)`;
+      return (eb) => inList(eb, field!, value as unknown[]);
     case 'nin':
-      return (eb) => sql<SqlBool>`not coalesce(${eb.ref(field!)} = any(${value as unknown[]}), false)`;
+      return (eb) => eb.not(inList(eb, field!, value as unknown[]));
     case 'all':
-      return (eb) => sql<SqlBool>`${eb.ref(field!)} @> ${value as unknown[]}::text[]`;
+      return (eb) => sql<SqlBool>`coalesce(${eb.ref(field!)} @> ${value as unknown[]}::text[], false)`;
     default:
       // The policy loader only emits the operators above; anything else is a bug, fail closed.
       throw new Error(`Policy operator "${operator}" has no SQL translation`);
   }
+}
+
+/** `field in (values)` as CASL means it: a null field is in the list exactly when null is. */
+function inList(eb: Eb, field: string, values: unknown[]): Expression<SqlBool> {
+  const present = values.filter((v) => v !== null);
+  const matches = sql<SqlBool>`coalesce(${eb.ref(field)} = any(${present}), false)`;
+  return values.includes(null) ? eb.or([eb(eb.ref(field), 'is', null), matches]) : matches;
 }

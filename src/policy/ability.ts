@@ -12,14 +12,26 @@ function valueOf(placeholder: string, principal: Principal): unknown {
   return Object.hasOwn(principal.claims, name) ? principal.claims[name] : MISSING;
 }
 
-/** Replaces `$principal.*` placeholders with the caller's values; reports a missing claim. */
+/**
+ * Replaces `$principal.*` placeholders with the caller's values. In a list (`in`, `nin`,
+ * `contains`) an array claim is spread into the list; where one value is expected
+ * (`eq`, `ne`) an array claim counts as missing, so the rule fails closed rather than
+ * meaning different things in SQL and in memory.
+ */
 function bind(value: unknown, principal: Principal, missing: { found: boolean }): unknown {
   if (typeof value === 'string' && value.startsWith('$principal.')) {
     const bound = valueOf(value, principal);
-    if (bound === MISSING) missing.found = true;
-    return bound === MISSING ? null : bound;
+    if (bound === MISSING || Array.isArray(bound)) missing.found = true;
+    return bound === MISSING || Array.isArray(bound) ? null : bound;
   }
-  if (Array.isArray(value)) return value.map((v) => bind(v, principal, missing));
+  if (Array.isArray(value)) {
+    return value.flatMap((v) => {
+      if (typeof v !== 'string' || !v.startsWith('$principal.')) return [bind(v, principal, missing)];
+      const bound = valueOf(v, principal);
+      if (bound === MISSING) missing.found = true;
+      return bound === MISSING ? [] : Array.isArray(bound) ? bound : [bound];
+    });
+  }
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bind(v, principal, missing)]));
   }
@@ -50,8 +62,9 @@ function toRawRule(rule: RuleTemplate, principal: Principal): RawRuleOf<MongoAbi
  * The caller's ability: one CASL ability per role it holds, and a grant from any of
  * them is a grant. Each role's own `cannot` rules restrict only that role (and the
  * roles inheriting it, which may lift them), so adding a role never removes a right,
- * whatever the order of roles in the token. A held role that another held role
- * inherits adds nothing and is dropped. A role the policy does not know grants nothing.
+ * whatever the order of roles in the token (a parent held next to its child keeps its
+ * own grants even where the child restricts them). A role the policy does not know
+ * grants nothing.
  */
 export class AppAbility {
   constructor(readonly parts: readonly MongoAbility[]) {}
@@ -74,9 +87,8 @@ export class AppAbility {
 
 export function buildAbility(policy: Policy, principal: Principal): AppAbility {
   const known = [...new Set(principal.roles)].filter((role) => policy.roles.has(role)).sort();
-  const effective = known.filter((role) => !known.some((other) => other !== role && policy.ancestors.get(other)?.has(role)));
   return new AppAbility(
-    effective.map((role) =>
+    known.map((role) =>
       createMongoAbility(policy.roles.get(role)!.map((rule) => toRawRule(rule, principal)).filter((r) => r !== null)),
     ),
   );

@@ -14,7 +14,7 @@ const pageQuery = {
   type: 'object',
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 100 },
-    cursor: { type: 'string', maxLength: 600 },
+    cursor: { type: 'string', maxLength: 1500 },
     sort: { type: 'string', pattern: '^-?[A-Za-z]{1,40}$' },
   },
   // filter[field]=value: exact match on a field the caller reads in clear.

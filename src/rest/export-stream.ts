@@ -28,7 +28,14 @@ export function sendExport(reply: FastifyReply, format: 'csv' | 'ndjson', result
   const rows = async function* () {
     for await (const record of result.rows) yield result.columns.map((c) => cell(record.values[c]) ?? '');
   };
-  const csv = stringify({ header: true, columns: result.columns, cast: { boolean: (v) => String(v) } });
+  const csv = stringify({
+    header: true,
+    columns: result.columns,
+    cast: { boolean: (v) => String(v) },
+    // A cell starting with = + - @ would run as a formula in a spreadsheet (and could send
+    // other cells to a web service); prefixing it with ' keeps it text.
+    escape_formulas: true,
+  });
   pipeline(Readable.from(rows()), csv, result.ledger, done);
   return reply.type('text/csv; charset=utf-8').send(result.ledger);
 }

@@ -25,6 +25,8 @@ const fieldTest = fc.oneof(
   fc.record({ marketingOptOut: fc.oneof(fc.boolean(), fc.record({ ne: fc.boolean() })) }),
   fc.record({ fullName: fc.oneof(fc.constantFrom(...NAMES), fc.record({ in: fc.subarray(NAMES) }), fc.record({ ne: fc.constantFrom(...NAMES) })) }),
   fc.record({ assignees: fc.record({ contains: fc.constantFrom('$principal.sub', ...SUBS) }) }),
+  // A nullable field: null must mean the same in SQL as in memory, also under NOT.
+  fc.record({ email: fc.oneof(fc.constantFrom(null, 'x@example.com'), fc.record({ ne: fc.constantFrom(null, 'x@example.com') }), fc.record({ in: fc.subarray([null, 'x@example.com']) }), fc.record({ nin: fc.subarray([null, 'x@example.com']) })) }),
 );
 const condition = fc.array(fieldTest, { minLength: 1, maxLength: 2 }).map((tests) => Object.assign({}, ...tests));
 const when = fc.option(fc.array(condition, { minLength: 1, maxLength: 2 }), { nil: undefined });
