@@ -17,6 +17,7 @@ describe('configuration from the environment', () => {
     [{ AUTH_DEV_SECRET: 'short' }, /^Invalid configuration: AUTH_DEV_SECRET /],
     [{ NODE_ENV: 'production', AUTH_DEV_SECRET: 'x'.repeat(40) }, /AUTH_DEV_SECRET is refused when NODE_ENV=production/],
     [{ NODE_ENV: 'production' }, /AUTH_JWKS_URL is required/],
+    [{ NODE_ENV: 'production', AUTH_JWKS_URL: 'http://idp.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, /AUTH_JWKS_URL must be https/],
     [{ AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_AUDIENCE: 'a' }, /AUTH_ISSUER is required/],
     [{ AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_ISSUER: 'i', AUTH_DEV_SECRET: 'x'.repeat(40) }, /cannot be combined/],
   ])('refuses %o with one line naming the variable', (env, message) => {
