@@ -18,12 +18,14 @@ const TRUE: SqlFilter = () => sql<SqlBool>`true`;
  * lists, cursors and counts are computed over exactly the records the caller may see.
  * Returns null when no rule grants anything: the caller sees no record at all. With
  * `field`, only rules that cover that field count: the records where it is granted.
- * Field names are the camelCase names the CamelCasePlugin maps to columns.
+ * Field names are the camelCase names the CamelCasePlugin maps to columns; `table`
+ * qualifies them, for a condition evaluated inside a subquery over another table.
  */
-export function sqlFilterFor(ability: AnyAbility, actions: readonly string[], type: string, field?: string): SqlFilter | null {
+export function sqlFilterFor(ability: AnyAbility, actions: readonly string[], type: string, field?: string, table?: string): SqlFilter | null {
   const branches: SqlFilter[] = [];
+  const toSql = (rule: { ast: unknown; inverted: boolean }) => ruleToSql(rule, table);
   for (const action of actions) {
-    const filter = rulesToCondition<AnyAbility, SqlFilter, SqlFilter>(ability.rulesFor(action, type, field), ruleToSql, {
+    const filter = rulesToCondition<AnyAbility, SqlFilter, SqlFilter>(ability.rulesFor(action, type, field), toSql, {
       and: (parts) => (eb) => eb.and(parts.map((p) => p(eb))),
       or: (parts) => (eb) => eb.or(parts.map((p) => p(eb))),
       empty: () => TRUE,
@@ -35,21 +37,22 @@ export function sqlFilterFor(ability: AnyAbility, actions: readonly string[], ty
   return branches.length === 1 ? branches[0]! : (eb) => eb.or(branches.map((b) => b(eb)));
 }
 
-function ruleToSql(rule: { ast: unknown; inverted: boolean }): SqlFilter {
-  const positive = nodeToSql(rule.ast as AstNode);
+function ruleToSql(rule: { ast: unknown; inverted: boolean }, table: string | undefined): SqlFilter {
+  const positive = nodeToSql(rule.ast as AstNode, table);
   return rule.inverted ? (eb) => eb.not(positive(eb)) : positive;
 }
 
-function nodeToSql(node: AstNode): SqlFilter {
-  const { operator, field, value } = node;
+function nodeToSql(node: AstNode, table: string | undefined): SqlFilter {
+  const { operator, value } = node;
+  const field = node.field && table ? `${table}.${node.field}` : node.field;
   switch (operator) {
     case 'and':
     case 'or': {
-      const parts = (value as AstNode[]).map(nodeToSql);
+      const parts = (value as AstNode[]).map((n) => nodeToSql(n, table));
       return (eb) => eb[operator](parts.map((p) => p(eb)));
     }
     case 'not': {
-      const inner = nodeToSql(value as AstNode);
+      const inner = nodeToSql(value as AstNode, table);
       return (eb) => eb.not(inner(eb));
     }
     case 'eq':
@@ -61,6 +64,11 @@ function nodeToSql(node: AstNode): SqlFilter {
       return (eb) => sql<SqlBool>`coalesce(${eb.ref(field!)} = any(${value as unknown[]}), false)`;
     case 'nin':
       return (eb) => sql<SqlBool>`not coalesce(${eb.ref(field!)} = any(${value as unknown[]}), false)`;
+    // Relative times arrive bound to ISO instants; a null column fails, as `null >= x` does in memory.
+    case 'gte':
+      return (eb) => sql<SqlBool>`coalesce(${eb.ref(field!)} >= ${value}::timestamptz, false)`;
+    case 'lt':
+      return (eb) => sql<SqlBool>`coalesce(${eb.ref(field!)} < ${value}::timestamptz, false)`;
     case 'all':
       return (eb) => sql<SqlBool>`${eb.ref(field!)} @> ${value as unknown[]}::text[]`;
     default:

@@ -2,6 +2,7 @@ import { createMongoAbility, subject as asSubject, type MongoAbility, type RawRu
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import type { Policy, RuleTemplate } from './load-policy.js';
+import { clockBucket, isClockPlaceholder, resolveClock } from './relative-time.js';
 
 export type AppAbility = MongoAbility;
 
@@ -14,16 +15,24 @@ function valueOf(placeholder: string, principal: Principal): unknown {
   return Object.hasOwn(principal.claims, name) ? principal.claims[name] : MISSING;
 }
 
-/** Replaces `$principal.*` placeholders with the caller's values; reports a missing claim. */
-function bind(value: unknown, principal: Principal, missing: { found: boolean }): unknown {
+/** Who the rules are bound for, and the (bucketed) instant relative times count from. */
+interface Binding {
+  principal: Principal;
+  nowMs: number;
+}
+
+/** Replaces `$principal.*` and `$now...` placeholders; reports a missing claim. */
+function bind(value: unknown, binding: Binding, missing: { found: boolean }): unknown {
+  if (isClockPlaceholder(value)) return resolveClock(value, binding.nowMs);
+  const principal = binding.principal;
   if (typeof value === 'string' && value.startsWith('$principal.')) {
     const bound = valueOf(value, principal);
     if (bound === MISSING) missing.found = true;
     return bound === MISSING ? null : bound;
   }
-  if (Array.isArray(value)) return value.map((v) => bind(v, principal, missing));
+  if (Array.isArray(value)) return value.map((v) => bind(v, binding, missing));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bind(v, principal, missing)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bind(v, binding, missing)]));
   }
   return value;
 }
@@ -32,9 +41,9 @@ function bind(value: unknown, principal: Principal, missing: { found: boolean })
  * A rule bound to one caller. When the caller's token lacks a claim the rule names,
  * the rule fails closed: a `can` grants nothing, a `cannot` denies unconditionally.
  */
-function toRawRule(rule: RuleTemplate, principal: Principal): RawRuleOf<AppAbility> | null {
+function toRawRule(rule: RuleTemplate, binding: Binding): RawRuleOf<AppAbility> | null {
   const missing = { found: false };
-  const conditions = rule.conditions ? (bind(rule.conditions, principal, missing) as object) : undefined;
+  const conditions = rule.conditions ? (bind(rule.conditions, binding, missing) as object) : undefined;
   if (missing.found && !rule.inverted) return null;
   return {
     action: rule.action,
@@ -52,23 +61,27 @@ function toRawRule(rule: RuleTemplate, principal: Principal): RawRuleOf<AppAbili
  * The caller's ability: the union of the rules of every role it holds. A role the
  * policy does not know contributes nothing, so an unknown role grants nothing.
  */
-export function buildAbility(policy: Policy, principal: Principal): AppAbility {
+export function buildAbility(policy: Policy, principal: Principal, nowMs = clockBucket()): AppAbility {
   const rules = principal.roles.flatMap((role) => policy.roles.get(role) ?? []);
-  return createMongoAbility(rules.map((rule) => toRawRule(rule, principal)).filter((r) => r !== null));
+  const binding = { principal, nowMs };
+  return createMongoAbility(rules.map((rule) => toRawRule(rule, binding)).filter((r) => r !== null));
 }
 
 /**
- * Abilities are pure functions of (policy version, roles, and the principal values the
- * policy's conditions name), so they are built once per such key and reused.
+ * Abilities are pure functions of (policy version, roles, the principal values the
+ * policy's conditions name and, when it names relative times, the clock bucket), so they
+ * are built once per such key and reused. The bucket keeps a cached ability from
+ * freezing "now": a window like "the last 30 days" moves on within a minute.
  */
 export function createAbilityCache(max = 5000) {
   const cache = new LRUCache<string, AppAbility>({ max });
   return (policy: Policy, principal: Principal): AppAbility => {
     const used = policy.claimsUsed.map((claim) => (claim === 'sub' ? principal.sub : (principal.claims[claim] ?? null)));
-    const key = JSON.stringify([policy.version, [...principal.roles].sort(), used]);
+    const bucket = policy.usesClock ? clockBucket() : 0;
+    const key = JSON.stringify([policy.version, [...principal.roles].sort(), used, bucket]);
     let ability = cache.get(key);
     if (!ability) {
-      ability = buildAbility(policy, principal);
+      ability = buildAbility(policy, principal, bucket || clockBucket());
       cache.set(key, ability);
     }
     return ability;
