@@ -3,6 +3,8 @@ import * as customersAndAudit from './2026-11-23T1900_customers-and-audit.js';
 import * as serviceRole from './2026-11-23T2000_service-role.js';
 import * as auditFeedIndexes from './2026-11-23T2010_audit-feed-indexes.js';
 import * as auditActorIndex from './2026-11-23T2030_audit-actor-index.js';
+import * as bookings from './2026-12-01T1000_bookings.js';
+import * as documents from './2026-12-01T1010_documents.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T2000_service-role': serviceRole,
   '2026-11-23T2010_audit-feed-indexes': auditFeedIndexes,
   '2026-11-23T2030_audit-actor-index': auditActorIndex,
+  '2026-12-01T1000_bookings': bookings,
+  '2026-12-01T1010_documents': documents,
 };
