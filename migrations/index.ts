@@ -4,6 +4,8 @@ import * as serviceRole from './2026-11-23T2000_service-role.js';
 import * as auditFeedIndexes from './2026-11-23T2010_audit-feed-indexes.js';
 import * as auditActorIndex from './2026-11-23T2030_audit-actor-index.js';
 import * as customerReads from './2026-11-23T2040_customer-reads.js';
+import * as bookings from './2026-11-23T2050_bookings.js';
+import * as documents from './2026-11-23T2055_documents.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +14,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T2010_audit-feed-indexes': auditFeedIndexes,
   '2026-11-23T2030_audit-actor-index': auditActorIndex,
   '2026-11-23T2040_customer-reads': customerReads,
+  '2026-11-23T2050_bookings': bookings,
+  '2026-11-23T2055_documents': documents,
 };

@@ -18,7 +18,9 @@ import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
 import { auditVerifyRoutes } from './rest/audit-verify.routes.js';
 import { policyRoutes } from './rest/policy.routes.js';
+import { bookingRoutes } from './rest/bookings.routes.js';
 import { customerRoutes } from './rest/customers.routes.js';
+import { documentRoutes } from './rest/documents.routes.js';
 import { docsPlugin } from './rest/docs.plugin.js';
 import { healthRoutes } from './rest/health.routes.js';
 import { registerProblemHandlers } from './rest/problem.js';
@@ -118,6 +120,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Authenticate before anything is parsed: anonymous callers get 401, not our parsers.
     api.addHook('onRequest', api.authenticate);
     await api.register(customerRoutes);
+    await api.register(bookingRoutes);
+    await api.register(documentRoutes, { maxBytes: config.documentMaxBytes });
     await api.register(auditRoutes);
     await api.register(auditVerifyRoutes);
     await api.register(policyRoutes);

@@ -15,6 +15,8 @@ export interface Config {
   migrateOnStart: boolean;
   /** Batch concurrent audit rows into one transaction (each request still awaits its own). */
   auditGroupCommit: boolean;
+  /** Largest document a caller may upload, in bytes (DOCUMENT_MAX_BYTES). */
+  documentMaxBytes: number;
   auth: AuthConfig;
 }
 
@@ -54,6 +56,8 @@ const schema = z.object({
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   AUTH_ISSUER: optionalText,
   AUTH_AUDIENCE: optionalText,
+  // 10 MiB by default; PostgreSQL's bytea itself stops at 1 GiB.
+  DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
   AUTH_ROLES_CLAIM: z.string().trim().min(1).default('roles'),
   AUTH_DEV_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
@@ -103,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     auditGroupCommit: e.AUDIT_GROUP_COMMIT,
     migrateOnStart: e.MIGRATE_ON_START,
+    documentMaxBytes: e.DOCUMENT_MAX_BYTES,
     auth: {
       jwksUrl: e.AUTH_JWKS_URL,
       issuer: e.AUTH_ISSUER,

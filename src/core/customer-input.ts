@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Policy } from '../policy/load-policy.js';
-import { resourceOf } from '../policy/field-access.js';
+import { rejectMaskedValues, validationError } from './record-access.js';
 
 /** Fields a caller may ever send; the rest (id, timestamps) belong to the service. */
 const writable = {
@@ -43,21 +43,9 @@ export function parseCustomerInput(policy: Policy, body: unknown, mode: 'create'
   if (unknown.length > 0) {
     throw new AppError('UNKNOWN_FIELD', `Unknown or read-only fields: ${unknown.join(', ')}.`, { fields: unknown });
   }
-  const masks = resourceOf(policy, 'Customer').masks;
-  const masked = Object.entries(body)
-    .filter(([field, value]) => masks.get(field)?.looksMasked(value))
-    .map(([field]) => field);
-  if (masked.length > 0) {
-    throw new AppError('MASKED_VALUE', `Masked values cannot be saved: ${masked.join(', ')}.`, { fields: masked });
-  }
+  rejectMaskedValues({ policy }, 'Customer', body);
   const parsed = (mode === 'create' ? createSchema : updateSchema).safeParse(body);
-  if (!parsed.success) {
-    // Issue messages name the field and the rule, never the value that was sent.
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-    throw new AppError('VALIDATION_FAILED', problems.join('; '), {
-      fields: [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? 'body')))],
-    });
-  }
+  if (!parsed.success) throw validationError(parsed.error.issues);
   if (mode === 'update' && Object.keys(parsed.data).length === 0) {
     throw new AppError('VALIDATION_FAILED', 'The body names no field to update.');
   }

@@ -1,8 +1,9 @@
 import { sql, type SqlBool } from 'kysely';
-import { sqlFilterFor, type SqlFilter } from '../data/policy-sql.js';
+import type { SqlFilter } from '../data/policy-sql.js';
 import { AppError } from '../errors.js';
 import { fieldsOnType, resourceOf } from '../policy/field-access.js';
 import { UUID } from './cursor.js';
+import { clearFilterFor } from './record-access.js';
 import type { RequestContext } from './request-context.js';
 
 const TYPE = 'Customer';
@@ -65,7 +66,7 @@ export async function compileListQuery(ctx: RequestContext, query: ListQuery, vi
 
 /** Rows on which the caller reads `field` in clear. */
 function clearFilter(ctx: RequestContext, field: string): SqlFilter {
-  return sqlFilterFor(ctx.ability, ['read'], TYPE, field) ?? (() => sql<SqlBool>`false`);
+  return clearFilterFor(ctx, TYPE, field);
 }
 
 function equals(field: string, value: string): SqlFilter {

@@ -1,25 +1,22 @@
-import { sql, type SqlBool } from 'kysely';
 import * as customers from '../data/customer.repository.js';
 import type { Customer } from '../data/customer.repository.js';
 import type { Db } from '../data/database.js';
-import { sqlFilterFor, type SqlFilter } from '../data/policy-sql.js';
-import { AppError, notFound } from '../errors.js';
-import { permittedFields, renderRecord, resourceOf, type RenderedRecord } from '../policy/field-access.js';
+import { notFound } from '../errors.js';
+import type { RenderedRecord } from '../policy/field-access.js';
 import { pageLimit, UUID } from './cursor.js';
 import { compileListQuery, decodeListCursor, encodeListCursor, type ListQuery } from './customer-list-query.js';
 import { parseCustomerInput, type CustomerInput } from './customer-input.js';
 import { assertCan, audit, auditingDenials, mergeDecisions } from './guard.js';
 import { enforceReadBudget } from './read-budget.js';
+import { assertWritable, renderAs, visibleFilterFor } from './record-access.js';
 import type { RequestContext } from './request-context.js';
 
 const TYPE = 'Customer';
-export const READ_ACTIONS = ['read', 'read_masked'] as const;
-const NOTHING: SqlFilter = () => sql<SqlBool>`false`;
 
-/** The SQL form of "records this caller may see"; no rule at all means nothing. */
-export const visibleFilter = (ctx: RequestContext) => sqlFilterFor(ctx.ability, READ_ACTIONS, TYPE) ?? NOTHING;
+/** The SQL form of "customers this caller may see". */
+export const visibleFilter = (ctx: RequestContext, table?: string) => visibleFilterFor(ctx, TYPE, table);
 
-const render = (ctx: RequestContext, c: Customer) => renderRecord(ctx.ability, ctx.policy, TYPE, { ...c });
+const render = (ctx: RequestContext, c: Customer) => renderAs(ctx, TYPE, c);
 
 export interface CustomerPage {
   items: RenderedRecord[];
@@ -69,7 +66,7 @@ export async function createCustomer(ctx: RequestContext, body: unknown): Promis
     // The right to create comes first: a role without it learns nothing from validation.
     assertCan(ctx, 'create', TYPE);
     const input = parseCustomerInput(ctx.policy, body, 'create');
-    assertWritable(ctx, 'create', { privacyLevel: 'standard', assignees: [], ...input }, input);
+    assertWritable(ctx, TYPE, 'create', { privacyLevel: 'standard', assignees: [], ...input }, input);
     return ctx.db.transaction().execute(async (trx) => {
       const created = await customers.insertCustomer(trx, input as CustomerInput & { fullName: string });
       return commitWrite(ctx, trx, 'create', created, input);
@@ -84,7 +81,7 @@ export async function updateCustomer(ctx: RequestContext, id: string, body: unkn
       const input = parseCustomerInput(ctx.policy, body, 'update');
       const current = await lockVisible(ctx, trx, id);
       assertCan(ctx, 'update', TYPE, current);
-      assertWritable(ctx, 'update', current, input);
+      assertWritable(ctx, TYPE, 'update', current, input);
       const updated = await customers.updateCustomer(trx, id, input);
       return commitWrite(ctx, trx, 'update', updated, input);
     }),
@@ -108,15 +105,6 @@ async function lockVisible(ctx: RequestContext, trx: Db, id: string): Promise<Cu
   return current;
 }
 
-/** 403 naming every sent field the caller's roles may not write on this record. */
-function assertWritable(ctx: RequestContext, action: 'create' | 'update', record: object, input: CustomerInput): void {
-  const allowed = new Set(permittedFields(ctx.ability, resourceOf(ctx.policy, TYPE), action, TYPE, record));
-  const refused = Object.keys(input).filter((field) => !allowed.has(field));
-  if (refused.length > 0) {
-    throw new AppError('FIELD_NOT_WRITABLE', `Your roles may not ${action} these fields: ${refused.join(', ')}.`, { fields: refused });
-  }
-}
-
 /** The write and its audit row commit together, or neither does. */
 async function commitWrite(ctx: RequestContext, trx: Db, action: string, saved: Customer, input: CustomerInput) {
   const rendered = render(ctx, saved);
@@ -129,4 +117,20 @@ async function commitWrite(ctx: RequestContext, trx: Db, action: string, saved: 
     ...mergeDecisions([rendered.access]),
   }, trx);
   return rendered;
+}
+
+/**
+ * Customers embedded in another resource (a booking's customer), for many records at
+ * once: one statement, rendered with the caller's field rules, counted against the read
+ * budget and audited as one `read` event. Ids the caller may not see are simply absent.
+ */
+export async function readCustomersByIds(ctx: RequestContext, ids: string[]): Promise<Map<string, RenderedRecord>> {
+  const unique = [...new Set(ids)].filter((id) => UUID.test(id));
+  const found = await customers.findVisibleCustomers(ctx.db, unique, visibleFilter(ctx));
+  if (found.length === 0) return new Map();
+  const rendered = found.map((c) => [c.id, render(ctx, c)] as const);
+  const seen = found.map((c) => c.id);
+  await enforceReadBudget(ctx, { action: 'read', resourceIds: seen }, seen);
+  await audit(ctx, { action: 'read', resourceType: TYPE, resourceIds: seen, outcome: 'allowed', ...mergeDecisions(rendered.map(([, r]) => r.access)) });
+  return new Map(rendered);
 }

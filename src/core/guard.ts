@@ -30,11 +30,11 @@ export async function auditingDenials<T>(
   }
 }
 
-/** 403 unless the caller may `action` on this record (or on some record of the type). */
-export function assertCan(ctx: RequestContext, action: Action, type: string, record?: object): void {
+/** 403 unless the caller may `action` on this record (or on some record of the type), or on its `field`. */
+export function assertCan(ctx: RequestContext, action: Action, type: string, record?: object, field?: string): void {
   const target = record ? asSubject(type, { ...record }) : type;
-  if (ctx.ability.can(action, target)) return;
-  const reason = ctx.ability.relevantRuleFor(action, target)?.reason;
+  if (ctx.ability.can(action, target, field)) return;
+  const reason = ctx.ability.relevantRuleFor(action, target, field)?.reason;
   throw new AppError('FORBIDDEN', reason ?? `Your roles do not allow ${action} on ${type}.`);
 }
 

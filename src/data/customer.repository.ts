@@ -38,6 +38,13 @@ export async function findVisibleCustomer(
   return row && toCustomer(row);
 }
 
+/** The customers among `ids` that `visible` lets the caller see, in one statement. */
+export async function findVisibleCustomers(db: Db, ids: string[], visible: SqlFilter): Promise<Customer[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('customers').selectAll().where('id', '=', (eb) => eb.fn.any(eb.val(ids))).where(visible).orderBy('id').execute();
+  return rows.map(toCustomer);
+}
+
 export interface CustomerPageQuery {
   /** All must hold: visibility first, then the caller's filters. */
   where: SqlFilter[];

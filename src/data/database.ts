@@ -3,10 +3,14 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { BaseLogger } from 'pino';
 import type { AuditEventTable } from './audit-event.table.js';
+import type { BookingTable } from './booking.table.js';
 import type { CustomerTable } from './customer.table.js';
+import type { DocumentTable } from './document.table.js';
 
 export interface Database {
   customers: CustomerTable;
+  bookings: BookingTable;
+  documents: DocumentTable;
   auditEvents: AuditEventTable;
 }
 
@@ -17,10 +21,12 @@ export interface DatabaseOptions {
   /** PGlite serves one connection at a time, so embedded mode uses a pool of one. */
   poolMax: number;
   log: BaseLogger;
+  /** Called once per SQL statement sent (tests count statements with it). */
+  onQuery?: () => void;
 }
 
 /** Opens the pool and the kysely instance every repository takes as its first argument. */
-export function openDatabase({ url, poolMax, log }: DatabaseOptions): Db {
+export function openDatabase({ url, poolMax, log, onQuery }: DatabaseOptions): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
@@ -34,5 +40,12 @@ export function openDatabase({ url, poolMax, log }: DatabaseOptions): Db {
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool, cursor: Cursor }),
     plugins: [new CamelCasePlugin()],
+    ...(onQuery
+      ? {
+          log: (event: { level: string }) => {
+            if (event.level === 'query') onQuery();
+          },
+        }
+      : {}),
   });
 }

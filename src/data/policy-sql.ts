@@ -18,13 +18,20 @@ const TRUE: SqlFilter = () => sql<SqlBool>`true`;
  * lists, cursors and counts are computed over exactly the records the caller may see.
  * Returns null when no rule grants anything: the caller sees no record at all. With
  * `field`, only rules that cover that field count: the records where it is granted.
- * Field names are the camelCase names the CamelCasePlugin maps to columns.
+ * Field names are the camelCase names the CamelCasePlugin maps to columns; `table`
+ * qualifies them, for a condition evaluated inside a subquery over another table.
  */
-export function sqlFilterFor(ability: { parts: readonly AnyAbility[] }, actions: readonly string[], type: string, field?: string): SqlFilter | null {
+export function sqlFilterFor(
+  ability: { parts: readonly AnyAbility[] },
+  actions: readonly string[],
+  type: string,
+  field?: string,
+  table?: string,
+): SqlFilter | null {
   // Roles combine as a union: a record is selected if any role's rules select it.
   const branches: SqlFilter[] = [];
   for (const part of ability.parts) {
-    const filter = partFilter(part, actions, type, field);
+    const filter = partFilter(part, actions, type, field, table);
     if (filter === TRUE) return TRUE;
     if (filter) branches.push(filter);
   }
@@ -32,10 +39,11 @@ export function sqlFilterFor(ability: { parts: readonly AnyAbility[] }, actions:
   return branches.length === 1 ? branches[0]! : (eb) => eb.or(branches.map((b) => b(eb)));
 }
 
-function partFilter(ability: AnyAbility, actions: readonly string[], type: string, field?: string): SqlFilter | null {
+function partFilter(ability: AnyAbility, actions: readonly string[], type: string, field?: string, table?: string): SqlFilter | null {
   const branches: SqlFilter[] = [];
+  const toSql = (rule: { ast: unknown; inverted: boolean }) => ruleToSql(rule, table);
   for (const action of actions) {
-    const filter = rulesToCondition<AnyAbility, SqlFilter, SqlFilter>(ability.rulesFor(action, type, field), ruleToSql, {
+    const filter = rulesToCondition<AnyAbility, SqlFilter, SqlFilter>(ability.rulesFor(action, type, field), toSql, {
       and: (parts) => (eb) => eb.and(parts.map((p) => p(eb))),
       or: (parts) => (eb) => eb.or(parts.map((p) => p(eb))),
       empty: () => TRUE,
@@ -47,21 +55,22 @@ function partFilter(ability: AnyAbility, actions: readonly string[], type: strin
   return branches.length === 1 ? branches[0]! : (eb) => eb.or(branches.map((b) => b(eb)));
 }
 
-function ruleToSql(rule: { ast: unknown; inverted: boolean }): SqlFilter {
-  const positive = nodeToSql(rule.ast as AstNode);
+function ruleToSql(rule: { ast: unknown; inverted: boolean }, table: string | undefined): SqlFilter {
+  const positive = nodeToSql(rule.ast as AstNode, table);
   return rule.inverted ? (eb) => eb.not(positive(eb)) : positive;
 }
 
-function nodeToSql(node: AstNode): SqlFilter {
-  const { operator, field, value } = node;
+function nodeToSql(node: AstNode, table: string | undefined): SqlFilter {
+  const { operator, value } = node;
+  const field = node.field && table ? `${table}.${node.field}` : node.field;
   switch (operator) {
     case 'and':
     case 'or': {
-      const parts = (value as AstNode[]).map(nodeToSql);
+      const parts = (value as AstNode[]).map((n) => nodeToSql(n, table));
       return (eb) => eb[operator](parts.map((p) => p(eb)));
     }
     case 'not': {
-      const inner = nodeToSql(value as AstNode);
+      const inner = nodeToSql(value as AstNode, table);
       return (eb) => eb.not(inner(eb));
     }
     // Every leaf is a plain true/false, never NULL, so NOT (cannot rules, sort checks)
@@ -75,6 +84,11 @@ function nodeToSql(node: AstNode): SqlFilter {
       return (eb) => inList(eb, field!, value as unknown[]);
     case 'nin':
       return (eb) => eb.not(inList(eb, field!, value as unknown[]));
+    // Relative times arrive bound to ISO instants; a null column fails, as `null >= x` does in memory.
+    case 'gte':
+      return (eb) => sql<SqlBool>`coalesce(${eb.ref(field!)} >= ${value}::timestamptz, false)`;
+    case 'lt':
+      return (eb) => sql<SqlBool>`coalesce(${eb.ref(field!)} < ${value}::timestamptz, false)`;
     case 'all':
       return (eb) => sql<SqlBool>`coalesce(${eb.ref(field!)} @> ${value as unknown[]}::text[], false)`;
     default:

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import mercurius from 'mercurius';
 import { projectFile } from '../paths.js';
 import { formatGraphQLError } from './errors.js';
-import { resolvers } from './resolvers.js';
+import { loaders, resolvers } from './resolvers.js';
 
 export const loadSchemaSdl = () => readFileSync(projectFile('schema.graphql'), 'utf8');
 
@@ -19,6 +19,7 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
   await app.register(mercurius, {
     schema: loadSchemaSdl(),
     resolvers,
+    loaders,
     graphiql: !options.production,
     queryDepth: 8,
     context: (request) => ({ guard: request.guardContext('graphql') }),

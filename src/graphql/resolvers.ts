@@ -1,7 +1,9 @@
-import type { IResolvers, MercuriusContext } from 'mercurius';
+import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
 import * as service from '../core/customer.service.js';
 import type { RequestContext } from '../core/request-context.js';
-import type { RenderedRecord } from '../policy/field-access.js';
+import { bookingLoaders, bookingResolvers } from './booking.resolvers.js';
+import { documentLoaders, documentResolvers } from './document.resolvers.js';
+import { recordNode as customerNode } from './nodes.js';
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -10,14 +12,8 @@ declare module 'mercurius' {
 }
 type GraphQLContext = MercuriusContext;
 
-/** A withheld field is absent here and so resolves to null; `access` says why. */
-const customerNode = (record: RenderedRecord) => ({
-  ...record.values,
-  access: { masked: record.access.masked, withheld: record.access.withheld },
-});
-
 /** Resolvers only translate arguments and shapes; the core decides and audits. */
-export const resolvers: IResolvers = {
+const customerResolvers: IResolvers = {
   Query: {
     customer: async (_root, args: { id: string }, { guard }: GraphQLContext) =>
       customerNode(await service.getCustomer(guard, args.id)),
@@ -29,7 +25,7 @@ export const resolvers: IResolvers = {
       const filter = Object.fromEntries((args.filter ?? []).map((f) => [f.field, f.equals]));
       const page = await service.listCustomers(guard, args.first, args.after, { filter, ...(args.sort ? { sort: args.sort } : {}) });
       return {
-        nodes: page.items.map(customerNode),
+        nodes: page.items.map((c) => customerNode(c)),
         pageInfo: { endCursor: page.nextCursor, hasNextPage: page.nextCursor !== null },
       };
     },
@@ -44,4 +40,14 @@ export const resolvers: IResolvers = {
       return true;
     },
   },
+};
+
+export const resolvers: IResolvers = {
+  Query: Object.assign({}, customerResolvers.Query, bookingResolvers.Query, documentResolvers.Query),
+  Mutation: Object.assign({}, customerResolvers.Mutation, bookingResolvers.Mutation, documentResolvers.Mutation),
+};
+
+export const loaders: MercuriusLoaders = {
+  Customer: { ...bookingLoaders.Customer, ...documentLoaders.Customer },
+  Booking: { ...bookingLoaders.Booking },
 };

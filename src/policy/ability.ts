@@ -2,6 +2,7 @@ import { createMongoAbility, subject as asSubject, type MongoAbility, type RawRu
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import type { Policy, RuleTemplate } from './load-policy.js';
+import { clockBucket, isClockPlaceholder, resolveClock } from './relative-time.js';
 
 const MISSING = Symbol('missing claim');
 
@@ -12,13 +13,21 @@ function valueOf(placeholder: string, principal: Principal): unknown {
   return Object.hasOwn(principal.claims, name) ? principal.claims[name] : MISSING;
 }
 
+/** Who the rules are bound for, and the (bucketed) instant relative times count from. */
+interface Binding {
+  principal: Principal;
+  nowMs: number;
+}
+
 /**
- * Replaces `$principal.*` placeholders with the caller's values. In a list (`in`, `nin`,
- * `contains`) an array claim is spread into the list; where one value is expected
- * (`eq`, `ne`) an array claim counts as missing, so the rule fails closed rather than
- * meaning different things in SQL and in memory.
+ * Replaces `$principal.*` and `$now...` placeholders with the caller's values. In a list
+ * (`in`, `nin`, `contains`) an array claim is spread into the list; where one value is
+ * expected (`eq`, `ne`) an array claim counts as missing, so the rule fails closed
+ * rather than meaning different things in SQL and in memory.
  */
-function bind(value: unknown, principal: Principal, missing: { found: boolean }): unknown {
+function bind(value: unknown, binding: Binding, missing: { found: boolean }): unknown {
+  if (isClockPlaceholder(value)) return resolveClock(value, binding.nowMs);
+  const principal = binding.principal;
   if (typeof value === 'string' && value.startsWith('$principal.')) {
     const bound = valueOf(value, principal);
     if (bound === MISSING || Array.isArray(bound)) missing.found = true;
@@ -26,14 +35,14 @@ function bind(value: unknown, principal: Principal, missing: { found: boolean })
   }
   if (Array.isArray(value)) {
     return value.flatMap((v) => {
-      if (typeof v !== 'string' || !v.startsWith('$principal.')) return [bind(v, principal, missing)];
+      if (typeof v !== 'string' || !v.startsWith('$principal.')) return [bind(v, binding, missing)];
       const bound = valueOf(v, principal);
       if (bound === MISSING) missing.found = true;
       return bound === MISSING ? [] : Array.isArray(bound) ? bound : [bound];
     });
   }
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bind(v, principal, missing)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bind(v, binding, missing)]));
   }
   return value;
 }
@@ -42,9 +51,9 @@ function bind(value: unknown, principal: Principal, missing: { found: boolean })
  * A rule bound to one caller. When the caller's token lacks a claim the rule names,
  * the rule fails closed: a `can` grants nothing, a `cannot` denies unconditionally.
  */
-function toRawRule(rule: RuleTemplate, principal: Principal): RawRuleOf<MongoAbility> | null {
+function toRawRule(rule: RuleTemplate, binding: Binding): RawRuleOf<MongoAbility> | null {
   const missing = { found: false };
-  const conditions = rule.conditions ? (bind(rule.conditions, principal, missing) as object) : undefined;
+  const conditions = rule.conditions ? (bind(rule.conditions, binding, missing) as object) : undefined;
   if (missing.found && !rule.inverted) return null;
   return {
     action: rule.action,
@@ -85,27 +94,29 @@ export class AppAbility {
   }
 }
 
-export function buildAbility(policy: Policy, principal: Principal): AppAbility {
+export function buildAbility(policy: Policy, principal: Principal, nowMs = clockBucket()): AppAbility {
   const known = [...new Set(principal.roles)].filter((role) => policy.roles.has(role)).sort();
+  const binding = { principal, nowMs };
   return new AppAbility(
-    known.map((role) =>
-      createMongoAbility(policy.roles.get(role)!.map((rule) => toRawRule(rule, principal)).filter((r) => r !== null)),
-    ),
+    known.map((role) => createMongoAbility(policy.roles.get(role)!.map((rule) => toRawRule(rule, binding)).filter((r) => r !== null))),
   );
 }
 
 /**
- * Abilities are pure functions of (policy version, roles, and the principal values the
- * policy's conditions name), so they are built once per such key and reused.
+ * Abilities are pure functions of (policy version, roles, the principal values the
+ * policy's conditions name and, when it names relative times, the clock bucket), so they
+ * are built once per such key and reused. The bucket keeps a cached ability from
+ * freezing "now": a window like "the last 30 days" moves on within a minute.
  */
 export function createAbilityCache(max = 5000) {
   const cache = new LRUCache<string, AppAbility>({ max });
   return (policy: Policy, principal: Principal): AppAbility => {
     const used = policy.claimsUsed.map((claim) => (claim === 'sub' ? principal.sub : (principal.claims[claim] ?? null)));
-    const key = JSON.stringify([policy.version, [...principal.roles].sort(), used]);
+    const bucket = policy.usesClock ? clockBucket() : 0;
+    const key = JSON.stringify([policy.version, [...principal.roles].sort(), used, bucket]);
     let ability = cache.get(key);
     if (!ability) {
-      ability = buildAbility(policy, principal);
+      ability = buildAbility(policy, principal, bucket || clockBucket());
       cache.set(key, ability);
     }
     return ability;

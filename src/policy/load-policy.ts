@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { compileMaskStrategy, type MaskStrategy } from './mask-strategies.js';
 import { policyDocumentSchema, type ConditionSpec, type RuleSpec, type WhenSpec } from './policy-document.js';
 import { compileReadBudget, type ReadBudget } from './read-budget.js';
+import { toClockPlaceholder } from './relative-time.js';
 import { formatPath, PolicySource, type PolicyPath } from './source-lines.js';
 
 /** A CASL raw rule whose conditions may still hold `$principal.*` placeholders. */
@@ -31,8 +32,8 @@ export interface Policy {
   roles: ReadonlyMap<string, readonly RuleTemplate[]>;
   /** Principal attributes the conditions name (`sub`, claims): the ability cache key. */
   claimsUsed: readonly string[];
-  /** Each role's ancestors (transitively): their rules are already folded into the role's. */
-  ancestors: ReadonlyMap<string, ReadonlySet<string>>;
+  /** True when a condition names a time relative to now: abilities then depend on the clock. */
+  usesClock: boolean;
   /**
    * Every role's own read budget (null: unlimited). Budgets are not inherited: a role
    * without one is unlimited whatever its parents say.
@@ -54,7 +55,11 @@ const OPERATORS: Record<string, (value: unknown) => Record<string, unknown>> = {
   in: (v) => ({ $in: v }),
   nin: (v) => ({ $nin: v }),
   contains: (v) => ({ $all: [v] }),
+  // Relative times become `$now...` placeholders the ability binds when it is built.
+  after: (v) => ({ $gte: toClockPlaceholder(v as string) }),
+  before: (v) => ({ $lt: toClockPlaceholder(v as string) }),
 };
+const CLOCK_OPERATORS = new Set(['after', 'before']);
 
 /** Loads, validates and compiles a policy file; throws PolicyError listing every problem. */
 export function loadPolicyFile(file: string, hashKey: string | undefined): Policy {
@@ -85,6 +90,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   const report = (path: PolicyPath, message: string) => problems.push(`${at(path)}: ${message}`);
   const doc = parsed.data;
   const claimsUsed = new Set<string>();
+  let usesClock = false;
 
   const resources = new Map<string, ResourcePolicy>();
   for (const [type, resource] of Object.entries(doc.resources)) {
@@ -161,6 +167,11 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
       const clauses: Record<string, unknown> = {};
       for (const [op, value] of Object.entries(ops)) {
         if (value === undefined) continue;
+        if (CLOCK_OPERATORS.has(op)) {
+          usesClock = true;
+          Object.assign(clauses, OPERATORS[op]!(value));
+          continue;
+        }
         for (const v of Array.isArray(value) ? value : [value]) {
           if (typeof v !== 'string' || !v.startsWith('$')) continue;
           const claim = PLACEHOLDER.exec(v)?.[1];
@@ -188,17 +199,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
     return rules;
   };
   Object.keys(doc.roles).forEach((role) => resolve(role, []));
-  const ancestors = new Map<string, Set<string>>();
-  const ancestorsOf = (role: string, seen: Set<string> = new Set()): Set<string> => {
-    for (const parent of doc.roles[role]?.inherits ?? []) {
-      if (seen.has(parent) || !doc.roles[parent]) continue;
-      seen.add(parent);
-      ancestorsOf(parent, seen);
-    }
-    return seen;
-  };
-  Object.keys(doc.roles).forEach((role) => ancestors.set(role, ancestorsOf(role)));
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles, readBudgets, claimsUsed: [...claimsUsed].sort(), ancestors };
+  return { version, resources, roles, readBudgets, claimsUsed: [...claimsUsed].sort(), usesClock };
 }

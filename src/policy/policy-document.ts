@@ -9,6 +9,13 @@ export type Action = (typeof ACTIONS)[number];
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/**
+ * A time relative to the moment the caller's ability is built: `now`, or a signed
+ * offset such as `-30d`, `+12h`, `-15m`, `-90s`. Used by `after` / `before`.
+ */
+export const RELATIVE_TIME = /^(now|[+-]?[0-9]{1,6}[smhd])$/;
+const relativeTime = z.string().regex(RELATIVE_TIME, 'must be now or an offset like -30d, +12h, -15m');
+
 /** One field test: `field: value` (equals) or `field: { op: value }`. */
 const fieldTest = z.union([
   scalar,
@@ -19,6 +26,10 @@ const fieldTest = z.union([
       in: z.array(scalar).optional(),
       nin: z.array(scalar).optional(),
       contains: scalar.optional(),
+      /** On or after a time relative to now (timestamps): `{ after: -30d }`. */
+      after: relativeTime.optional(),
+      /** Strictly before a time relative to now: `{ before: +7d }`. */
+      before: relativeTime.optional(),
     })
     .strict(),
 ]);

@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/data/database.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { AUDIENCE, ISSUER, startIdentityProvider, type TestIdentityProvider } from './tokens.js';
 
@@ -12,6 +14,8 @@ export interface TestApp {
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
   rawLogs: string[];
+  /** SQL statements the app has sent so far (kysely's query log): read it before and after. */
+  statements(): number;
   /** A real ES256-signed token for this subject and these roles. */
   token(sub: string, ...roles: string[]): Promise<string>;
   close(): Promise<void>;
@@ -45,13 +49,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     NODE_ENV: 'test',
     ...env,
   });
-  const app = await buildApp(config, { logStream, poolMax: database.poolMax });
+  let statements = 0;
+  const db = openDatabase({ url: database.url, poolMax: database.poolMax, log: pino({ level: 'silent' }), onQuery: () => statements++ });
+  const app = await buildApp(config, { logStream, db });
   return {
     app,
     database,
     idp,
     logs,
     rawLogs,
+    statements: () => statements,
     token: (sub, ...roles) => idp.sign({ sub, roles }),
     close: async () => {
       await app.close();

@@ -211,3 +211,66 @@ describe('pagination', () => {
     expect(big.headers['content-type']).toContain('application/problem+json');
   });
 });
+
+// Bookings and documents of Giulia, by role: the same answer through REST and GraphQL.
+// Seeded below: bookings 2 days ahead, 10 and 60 days ago; an invoice and a contract.
+interface RecordScenario {
+  role: string;
+  sub: string;
+  /** Giulia's bookings it sees, by seed name; null: the customer does not exist for it. */
+  bookings: string[] | null;
+  documents: string[] | null;
+  opensInvoice: boolean;
+}
+const recordScenarios: RecordScenario[] = [
+  { role: 'admin', sub: 'root', bookings: ['old', 'recent', 'soon'], documents: ['contract', 'invoice'], opensInvoice: true },
+  { role: 'manager', sub: 'carol', bookings: ['old', 'recent', 'soon'], documents: ['contract', 'invoice'], opensInvoice: true },
+  { role: 'agent', sub: 'bob', bookings: ['old', 'recent', 'soon'], documents: ['invoice'], opensInvoice: true },
+  { role: 'assistant', sub: 'dora', bookings: ['recent', 'soon'], documents: ['invoice'], opensInvoice: false },
+  { role: 'auditor', sub: 'eve', bookings: null, documents: null, opensInvoice: false },
+  { role: 'intern', sub: 'nobody', bookings: null, documents: null, opensInvoice: false },
+];
+const seeded: Record<string, string> = {};
+
+describe('bookings and documents by role', () => {
+  beforeAll(async () => {
+    for (const [name, days] of [['soon', 2], ['recent', -10], ['old', -60]] as const) {
+      const { rows } = await t.database.query(
+        `insert into bookings (customer_id, staff_sub, service, starts_at, ends_at) values ($1, 'sara', 'Cut', now() + make_interval(days => $2), now() + make_interval(days => $2, hours => 1)) returning id`,
+        [giuliaId, days],
+      );
+      seeded[rows[0].id] = name;
+    }
+    for (const category of ['invoice', 'contract']) {
+      const { rows } = await t.database.query(
+        `insert into documents (customer_id, category, title, content_type, size_bytes, sha256, content, created_by) values ($1, $2, 'T', 'text/plain', 2, repeat('a', 64), 'ok'::bytea, 'root') returning id`,
+        [giuliaId, category],
+      );
+      seeded[rows[0].id] = category;
+    }
+  });
+
+  describe.each(recordScenarios)('$role ($sub)', (s) => {
+    it('sees the same bookings and documents of a customer through REST and GraphQL', async () => {
+      const token = await t.token(s.sub, s.role);
+      const headers = { authorization: `Bearer ${token}` };
+      const bookings = await t.app.inject({ url: `/v1/bookings?customerId=${giuliaId}`, headers });
+      const documents = await t.app.inject({ url: `/v1/customers/${giuliaId}/documents`, headers });
+      const { body } = await graphql(t.app, token, `query($id: ID!) { customer(id: $id) { bookings { nodes { id } } documents { id } } }`, { id: giuliaId });
+      const names = (items: Array<{ id: string }>) => items.map((i) => seeded[i.id]).sort();
+      if (s.bookings === null) {
+        expect([403, 404]).toContain(bookings.statusCode);
+        expect(documents.statusCode).toBe(404);
+        expect(body.data?.customer ?? null).toBeNull();
+        return;
+      }
+      expect(names(bookings.json().items)).toEqual(s.bookings);
+      expect(names(body.data!.customer.bookings.nodes)).toEqual(s.bookings);
+      expect(names(documents.json().items)).toEqual(s.documents);
+      expect(names(body.data!.customer.documents)).toEqual(s.documents);
+      const invoice = Object.keys(seeded).find((id) => seeded[id] === 'invoice')!;
+      const open = await t.app.inject({ url: `/v1/documents/${invoice}/content`, headers });
+      expect(open.statusCode).toBe(s.opensInvoice ? 200 : 403);
+    });
+  });
+});

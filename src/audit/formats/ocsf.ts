@@ -21,7 +21,10 @@ function activityOf(action: string) {
     case 'read':
     case 'list':
     case 'export':
+    case 'download':
       return ACTIVITIES.read;
+    case 'upload':
+      return ACTIVITIES.create;
     case 'create':
     case 'update':
     case 'delete':

@@ -1,4 +1,5 @@
 import type { Policy } from '../../policy/load-policy.js';
+import { clockBucket, isClockPlaceholder, NOW_PREFIX, resolveClock } from '../../policy/relative-time.js';
 import { SAMPLE_SUB } from './principal.js';
 
 /**
@@ -15,8 +16,11 @@ const OTHER = Symbol('other');
 /** One thing a record can vary in: a field's value, or whether an array field holds a value. */
 export interface Dimension {
   field: string;
-  /** `value`: candidates are values of the field; `member`: candidates are [in, out]. */
-  kind: 'value' | 'member';
+  /**
+   * `value`: candidates are values of the field; `member`: candidates are [in, out];
+   * `time`: candidates are [inside, outside] a relative-time bound (`member` holds it).
+   */
+  kind: 'value' | 'member' | 'time';
   candidates: unknown[];
   /** For `member`: the value whose membership is toggled. */
   member?: unknown;
@@ -32,7 +36,7 @@ const showValue = (v: unknown) => (v === PRINCIPAL_SUB ? 'you' : v === null ? 'e
 const bindValue = (v: unknown) => (v === PRINCIPAL_SUB ? SAMPLE_SUB : v);
 
 /** Collects, per field, every value the rules on `type` compare it with, and how. */
-function collectTests(policies: Policy[], type: string): Map<string, { member: boolean; values: unknown[] }> {
+function collectTests(policies: Policy[], type: string, times: Map<string, TimeBound[]>): Map<string, { member: boolean; values: unknown[] }> {
   const byField = new Map<string, { member: boolean; values: unknown[] }>();
   const add = (field: string, values: unknown[], member: boolean) => {
     const entry = byField.get(field) ?? { member: false, values: [] };
@@ -47,7 +51,13 @@ function collectTests(policies: Policy[], type: string): Map<string, { member: b
         for (const [field, test] of Object.entries(rule.conditions)) {
           if (field.startsWith('$')) continue;
           const ops = test !== null && typeof test === 'object' && !Array.isArray(test) ? Object.entries(test) : [['$eq', test]];
-          for (const [op, value] of ops) add(field, Array.isArray(value) ? value : [value], op === '$all');
+          for (const [op, value] of ops) {
+            if (isClockPlaceholder(value)) {
+              const bounds = times.get(field) ?? [];
+              if (!bounds.some((b) => b.op === op && b.at === value)) bounds.push({ op: op as TimeBound['op'], at: value });
+              times.set(field, bounds);
+            } else add(field, Array.isArray(value) ? value : [value], op === '$all');
+          }
         }
       }
     }
@@ -55,9 +65,26 @@ function collectTests(policies: Policy[], type: string): Map<string, { member: b
   return byField;
 }
 
+/** A relative-time test: on or after (`$gte`) or before (`$lt`) a `$now...` placeholder. */
+interface TimeBound {
+  op: '$gte' | '$lt';
+  at: string;
+}
+
+const HOUR = 3_600_000;
+/** An instant an hour inside or outside the bound, as of the current clock bucket. */
+function instantFor(bound: TimeBound, inside: boolean): string {
+  const at = Date.parse(resolveClock(bound.at, clockBucket()));
+  const later = (bound.op === '$gte') === inside;
+  return new Date(at + (later ? HOUR : -HOUR)).toISOString();
+}
+
 export function dimensionsFor(policies: Policy[], type: string): Dimension[] {
   const dims: Dimension[] = [];
-  for (const [field, { member, values }] of collectTests(policies, type)) {
+  const times = new Map<string, TimeBound[]>();
+  const tests = collectTests(policies, type, times);
+  for (const [field, bounds] of times) for (const bound of bounds) dims.push({ field, kind: 'time', candidates: [true, false], member: bound });
+  for (const [field, { member, values }] of tests) {
     if (member) {
       for (const v of values) dims.push({ field, kind: 'member', candidates: [true, false], member: v });
       continue;
@@ -86,7 +113,9 @@ function buildRecord(dims: Dimension[], picks: number[], fields: readonly string
   const record: Record<string, unknown> = Object.fromEntries(fields.map((f) => [f, `sample ${f}`]));
   dims.forEach((d, i) => {
     const pick = d.candidates[picks[i]!];
-    if (d.kind === 'member') {
+    if (d.kind === 'time') {
+      record[d.field] = instantFor(d.member as TimeBound, pick === true);
+    } else if (d.kind === 'member') {
       const current = Array.isArray(record[d.field]) ? (record[d.field] as unknown[]) : ['someone else'];
       record[d.field] = pick ? [...current, bindValue(d.member)] : current;
     } else {
@@ -105,6 +134,15 @@ export interface Fact {
 
 export function factsFor(dims: Dimension[]): Fact[] {
   return dims.flatMap((d, dim) => {
+    if (d.kind === 'time') {
+      const bound = d.member as TimeBound;
+      const at = bound.at.slice(1) || NOW_PREFIX.slice(1);
+      const [inside, outside] = bound.op === '$gte' ? ['on or after', 'before'] : ['before', 'on or after'];
+      return [
+        { dim, text: `${d.field} ${inside} ${at}`, holds: (s: Scenario) => s.picks[dim] === 0 },
+        { dim, text: `${d.field} ${outside} ${at}`, holds: (s: Scenario) => s.picks[dim] === 1 },
+      ];
+    }
     if (d.kind === 'member') {
       const m = showValue(d.member);
       return [
