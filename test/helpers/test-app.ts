@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { AUDIENCE, ISSUER, startIdentityProvider, type TestIdentityProvider } from './tokens.js';
@@ -21,7 +21,7 @@ export interface TestApp {
  * The real app, on its own fresh database, trusting a test identity provider's JWKS.
  * Demo data is loaded, so tests can name the fictional customers.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: Pick<AppOptions, 'onStatement'> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const idp = await startIdentityProvider();
   const rawLogs: string[] = [];
@@ -45,7 +45,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     NODE_ENV: 'test',
     ...env,
   });
-  const app = await buildApp(config, { logStream, poolMax: database.poolMax });
+  const app = await buildApp(config, { ...options, logStream, poolMax: database.poolMax });
   return {
     app,
     database,
