@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import mercurius from 'mercurius';
 import { projectFile } from '../paths.js';
+import { errorCodes, type ErrorCode } from '../errors.js';
 import { formatGraphQLError, queryErrors } from './errors.js';
 import { checkQueryLength, GRAPHQL_LIMITS, limitRules, noIntrospection } from './limits.js';
 import { resolvers } from './resolvers.js';
@@ -53,8 +54,12 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
       // Fail closed: if any audit write failed, no data of this request leaves.
       const auditDown = errors.some((e) => e.extensions.code === 'AUDIT_UNAVAILABLE');
       const invalid = !execution.data && errors.every((e) => e.extensions.code === 'GRAPHQL_VALIDATION_FAILED');
+      // Refused before execution (rate limit, ...): the HTTP status says so, as in REST.
+      const early = execution.data ? undefined : errors.find((e) => !e.path && (e.extensions.code as string) in errorCodes);
+      const retryAfter = early?.extensions.retryAfter;
+      if (typeof retryAfter === 'number') context.reply.header('retry-after', String(retryAfter));
       return {
-        statusCode: auditDown ? 503 : invalid ? queryStatus : 200,
+        statusCode: auditDown ? 503 : invalid ? queryStatus : early ? errorCodes[early.extensions.code as ErrorCode].status : 200,
         response: { data: auditDown ? null : (execution.data ?? null), errors },
       };
     },
