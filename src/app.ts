@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { createAuditWriter } from './audit/audit-writer.js';
+import { createAuthFailureAudit } from './auth/auth-audit.js';
 import authPlugin from './auth/auth.plugin.js';
 import { createTokenVerifier } from './auth/verify-token.js';
 import type { Config } from './config.js';
@@ -13,6 +14,7 @@ import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
 import guardPlugin from './plugins/guard.plugin.js';
+import securityPlugin from './plugins/security.plugin.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
@@ -41,6 +43,8 @@ export interface AppOptions {
   poolMax?: number;
   /** A database handle to use instead of opening DATABASE_URL (tests); closed with the app. */
   db?: Db;
+  /** Sees the SQL text of every statement the app runs (tests prove refusals run none). */
+  onStatement?: (sql: string) => void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -57,6 +61,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       url: config.databaseUrl ?? embedded!.url,
       poolMax: options.poolMax ?? (embedded ? 1 : 10),
       log: logger,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      connectionTimeoutMs: config.database.connectionTimeoutMs,
+      ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
 
   const app = Fastify({
@@ -110,9 +117,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }
 
   registerProblemHandlers(app);
-  await app.register(authPlugin, { verifyToken: createTokenVerifier(config.auth) });
+  await app.register(securityPlugin, config.http);
   const auditWriter = createAuditWriter(db, logger, { groupCommit: config.auditGroupCommit });
   const policyStore = new PolicyStore(policyFile, config.policyHashKey, policy);
+  await app.register(authPlugin, {
+    verifyToken: createTokenVerifier(config.auth),
+    onFailure: createAuthFailureAudit(auditWriter, () => policyStore.current.policy.version),
+  });
   await app.register(guardPlugin, { db, policyStore, auditWriter });
   await app.register(healthRoutes);
   await app.register(docsPlugin);

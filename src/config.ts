@@ -18,6 +18,23 @@ export interface Config {
   /** Largest document a caller may upload, in bytes (DOCUMENT_MAX_BYTES). */
   documentMaxBytes: number;
   auth: AuthConfig;
+  http: HttpConfig;
+  database: DatabaseTimeouts;
+}
+
+export interface HttpConfig {
+  /** Browser origins allowed to call the API cross-origin; empty means none. */
+  corsOrigins: string[];
+  /** Requests one principal (or, before authentication, one IP) may make per window; 0 turns the limit off. */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+}
+
+export interface DatabaseTimeouts {
+  /** Longest a statement may run before PostgreSQL cancels it (the caller gets 503). */
+  statementTimeoutMs: number;
+  /** Longest a request waits for a pooled connection before giving up with 503. */
+  connectionTimeoutMs: number;
 }
 
 export interface AuthConfig {
@@ -27,6 +44,8 @@ export interface AuthConfig {
   rolesClaim: string;
   /** HS256 secret for local development; never accepted in production. */
   devSecret: string | undefined;
+  /** Minimum time between two JWKS fetches triggered by unknown `kid`s. */
+  jwksCooldownMs: number;
 }
 
 /** Thrown for a bad environment; its message is the one line the operator sees. */
@@ -35,6 +54,11 @@ export class ConfigError extends Error {
 }
 
 const optionalText = z.string().trim().min(1).optional();
+const millis = (fallback: number) => z.coerce.number().int().min(1).max(600_000).default(fallback);
+const origins = z
+  .string()
+  .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+  .pipe(z.array(z.url({ protocol: /^https?$/ }).regex(/^[^/]+\/\/[^/]+$/, 'must list bare origins (scheme://host[:port])')));
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 const schema = z.object({
@@ -60,7 +84,15 @@ const schema = z.object({
   DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
   AUTH_ROLES_CLAIM: z.string().trim().min(1).default('roles'),
   AUTH_DEV_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_JWKS_COOLDOWN_MS: millis(30_000),
+  CORS_ORIGINS: origins.default([]),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(3000),
+  RATE_LIMIT_WINDOW_MS: millis(60_000),
+  DB_STATEMENT_TIMEOUT_MS: millis(15_000),
+  DB_CONNECTION_TIMEOUT_MS: millis(5_000),
 });
+
+const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
 
 /**
  * Reads and validates the configuration. Empty variables count as unset, so
@@ -83,9 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !e.AUTH_JWKS_URL) {
     throw new ConfigError('Invalid configuration: AUTH_JWKS_URL is required when NODE_ENV=production');
   }
-  if (production && e.AUTH_JWKS_URL?.startsWith('http:')) {
-    // Over plain HTTP anyone on the path could substitute the signing keys.
-    throw new ConfigError('Invalid configuration: AUTH_JWKS_URL must be https when NODE_ENV=production');
+  if (production && e.AUTH_JWKS_URL?.startsWith('http:') && !isLoopback(e.AUTH_JWKS_URL)) {
+    // Over plain HTTP anyone on the path could substitute the signing keys; a sidecar
+    // on the loopback interface has no such path.
+    throw new ConfigError('Invalid configuration: AUTH_JWKS_URL must be https when NODE_ENV=production (http only on loopback)');
   }
   if (e.AUTH_JWKS_URL && e.AUTH_DEV_SECRET) {
     // Accepting HS256 next to a JWKS would let anyone holding the dev secret mint tokens.
@@ -114,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       audience: e.AUTH_AUDIENCE,
       rolesClaim: e.AUTH_ROLES_CLAIM,
       devSecret: e.AUTH_DEV_SECRET,
+      jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
     },
+    http: { corsOrigins: e.CORS_ORIGINS, rateLimitMax: e.RATE_LIMIT_MAX, rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS },
+    database: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, connectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS },
   };
 }

@@ -18,6 +18,7 @@ export const errorCodes = {
   POLICY_INVALID: { status: 422, title: 'Invalid policy' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   BUDGET_EXCEEDED: { status: 429, title: 'Read budget exceeded' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL: { status: 500, title: 'Internal error' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit trail unavailable' },
   UNAVAILABLE: { status: 503, title: 'Service unavailable' },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
+import type { AuthFailureRecorder } from './auth-audit.js';
 import type { Principal } from './principal.js';
 import type { TokenVerifier } from './verify-token.js';
 
@@ -16,14 +17,21 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)$/i;
 
-async function authPlugin(app: FastifyInstance, options: { verifyToken: TokenVerifier }) {
+async function authPlugin(app: FastifyInstance, options: { verifyToken: TokenVerifier; onFailure?: AuthFailureRecorder }) {
   app.decorateRequest('principal', null);
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization;
+    // No credential at all is not audited: nothing was presented, so nothing was refused.
     if (!header) throw new AppError('UNAUTHENTICATED', 'A bearer token is required.');
-    const match = BEARER.exec(header);
-    if (!match) throw new AppError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>".');
-    request.principal = await options.verifyToken(match[1]!);
+    try {
+      const match = BEARER.exec(header);
+      if (!match) throw new AppError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>".');
+      request.principal = await options.verifyToken(match[1]!);
+    } catch (err) {
+      const failure = err instanceof AppError ? err : new AppError('UNAUTHENTICATED', 'The bearer token is invalid.');
+      await options.onFailure?.(request, failure);
+      throw failure;
+    }
   });
 }
 

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Principal } from './principal.js';
@@ -8,6 +8,12 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 /** Real tokens are a few hundred bytes; anything this big is an attack or a mistake. */
 const MAX_TOKEN_LENGTH = 8192;
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/**
+ * Header members that point at a key instead of naming one of ours. jose never follows
+ * them, but a token carrying them is an attack by construction, so it is refused by name.
+ */
+const KEY_REFERENCES = ['jku', 'x5u', 'jwk', 'x5c'];
 
 const REGISTERED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
@@ -24,7 +30,11 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   let key: JWTVerifyGetKey | Uint8Array;
   let algorithms: string[];
   if (config.jwksUrl) {
-    key = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    key = createRemoteJWKSet(new URL(config.jwksUrl), {
+      // An unknown kid triggers at most one refetch per cooldown, however many arrive.
+      cooldownDuration: config.jwksCooldownMs,
+      cacheMaxAge: 600_000,
+    });
     algorithms = ASYMMETRIC;
   } else if (config.devSecret) {
     key = new TextEncoder().encode(config.devSecret);
@@ -45,6 +55,8 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     if (token.length > MAX_TOKEN_LENGTH) throw invalid('too large');
     let payload: JWTPayload;
     try {
+      const header = readHeader(token);
+      if (KEY_REFERENCES.some((name) => name in header)) throw invalid('key references in the header are not accepted');
       payload =
         key instanceof Uint8Array
           ? (await jwtVerify(token, key, options)).payload
@@ -54,6 +66,14 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     }
     return toPrincipal(payload, config.rolesClaim);
   };
+}
+
+function readHeader(token: string): Record<string, unknown> {
+  try {
+    return decodeProtectedHeader(token);
+  } catch {
+    throw invalid('malformed');
+  }
 }
 
 function toPrincipal(payload: JWTPayload, rolesClaim: string): Principal {
@@ -74,9 +94,10 @@ function toPrincipal(payload: JWTPayload, rolesClaim: string): Principal {
 }
 
 function translate(err: unknown): AppError {
+  if (err instanceof AppError) return err;
   if (err instanceof errors.JWTExpired) return invalid('expired');
   if (err instanceof errors.JWTClaimValidationFailed) return invalid(`claim ${err.claim} failed validation`);
-  if (err instanceof errors.JWKSTimeout) return new AppError('UNAVAILABLE', 'The identity provider is unreachable.');
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return new AppError('UNAVAILABLE', 'The identity provider is unreachable.');
   if (err instanceof errors.JOSEAlgNotAllowed) return invalid('algorithm not allowed');
   if (err instanceof errors.JWSSignatureVerificationFailed) return invalid('signature verification failed');
   if (err instanceof errors.JWKSNoMatchingKey) return invalid('no matching key');

@@ -21,18 +21,21 @@ export interface DatabaseOptions {
   /** PGlite serves one connection at a time, so embedded mode uses a pool of one. */
   poolMax: number;
   log: BaseLogger;
-  /** Called once per SQL statement sent (tests count statements with it). */
-  onQuery?: () => void;
+  /** DB_STATEMENT_TIMEOUT_MS and DB_CONNECTION_TIMEOUT_MS; defaults 15 s and 5 s. */
+  statementTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+  /** Called with each statement's SQL text (never its parameters): tests count statements. */
+  onStatement?: (sql: string) => void;
 }
 
 /** Opens the pool and the kysely instance every repository takes as its first argument. */
-export function openDatabase({ url, poolMax, log, onQuery }: DatabaseOptions): Db {
+export function openDatabase({ url, poolMax, log, statementTimeoutMs, connectionTimeoutMs, onStatement }: DatabaseOptions): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
     // A stuck or unreachable database must turn into a 503 quickly, never a hang.
-    connectionTimeoutMillis: 5_000,
-    statement_timeout: 15_000,
+    connectionTimeoutMillis: connectionTimeoutMs ?? 5_000,
+    statement_timeout: statementTimeoutMs ?? 15_000,
     idleTimeoutMillis: 30_000,
   });
   // An idle client losing its server emits 'error' on the pool; unhandled it kills the process.
@@ -40,12 +43,6 @@ export function openDatabase({ url, poolMax, log, onQuery }: DatabaseOptions): D
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool, cursor: Cursor }),
     plugins: [new CamelCasePlugin()],
-    ...(onQuery
-      ? {
-          log: (event: { level: string }) => {
-            if (event.level === 'query') onQuery();
-          },
-        }
-      : {}),
+    ...(onStatement ? { log: (event) => onStatement(event.query.sql) } : {}),
   });
 }

@@ -20,3 +20,30 @@ export function formatGraphQLError(error: GraphQLError, log: { error: (o: object
   if (!(original instanceof AppError) && appError.status >= 500) log.error({ err: loggableError(original) }, 'resolver failed');
   return { message: appError.message, ...where, extensions: { code: appError.code, ...appError.extra } };
 }
+
+interface MercuriusRequestError {
+  code?: unknown;
+  statusCode?: unknown;
+  errors?: Array<{ message: string; locations?: unknown }>;
+}
+
+/**
+ * Mercurius wraps the problems it finds in the query itself (syntax, validation, depth,
+ * CSRF, a mutation over GET) in one MER_ERR_* error carrying them in `errors`. They are
+ * about the query text, so their messages are safe to show; the wrapper says the status.
+ */
+export function queryErrors(error: GraphQLError): { status: number; errors: FormattedError[] } | null {
+  const original = error.originalError as (Error & MercuriusRequestError) | undefined;
+  if (typeof original?.code !== 'string' || !original.code.startsWith('MER_ERR_')) return null;
+  const status = typeof original.statusCode === 'number' && original.statusCode < 500 ? original.statusCode : 400;
+  const inner: Array<{ message: string; locations?: unknown }> =
+    Array.isArray(original.errors) && original.errors.length > 0 ? original.errors : [original];
+  return {
+    status,
+    errors: inner.map((e) => ({
+      message: e.message,
+      ...(Array.isArray(e.locations) ? { locations: e.locations as FormattedError['locations'] } : {}),
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    })),
+  };
+}

@@ -18,7 +18,7 @@ declare module 'fastify' {
   }
 }
 
-const clip = (value: string | undefined, max: number) =>
+export const clip = (value: string | undefined, max: number) =>
   // Control characters would let a caller forge lines in downstream log viewers.
   value ? value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max) : null;
 

@@ -1,9 +1,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/data/database.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { AUDIENCE, ISSUER, startIdentityProvider, type TestIdentityProvider } from './tokens.js';
 
@@ -25,7 +23,7 @@ export interface TestApp {
  * The real app, on its own fresh database, trusting a test identity provider's JWKS.
  * Demo data is loaded, so tests can name the fictional customers.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: Pick<AppOptions, 'onStatement'> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const idp = await startIdentityProvider();
   const rawLogs: string[] = [];
@@ -50,8 +48,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   let statements = 0;
-  const db = openDatabase({ url: database.url, poolMax: database.poolMax, log: pino({ level: 'silent' }), onQuery: () => statements++ });
-  const app = await buildApp(config, { logStream, db });
+  const onStatement = (sql: string) => {
+    statements += 1;
+    options.onStatement?.(sql);
+  };
+  const app = await buildApp(config, { logStream, poolMax: database.poolMax, onStatement });
   return {
     app,
     database,

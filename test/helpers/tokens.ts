@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
 export const ISSUER = 'https://idp.test.local/';
 export const AUDIENCE = 'fieldguard';
@@ -18,21 +18,45 @@ export interface TokenOptions {
 export interface TestIdentityProvider {
   jwksUrl: string;
   sign(options: TokenOptions): Promise<string>;
+  /** How many times the JWKS has been fetched (tests bound refetches). */
+  jwksFetches(): number;
+  /** The public key the JWKS currently serves, as a JWK (for key-confusion attacks). */
+  publicJwk(): JWK;
+  /** Replaces the signing key; the JWKS then serves only the new one. Returns its kid. */
+  rotate(): Promise<string>;
   close(): Promise<void>;
 }
 
+interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  jwk: JWK;
+}
+
+async function newKey(kid: string): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
+}
+
 export async function startIdentityProvider(): Promise<TestIdentityProvider> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'ES256', use: 'sig' };
+  let key = await newKey('test-key-1');
+  let fetches = 0;
   const server: Server = createServer((_req, res) => {
+    fetches += 1;
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys: [jwk] }));
+    res.end(JSON.stringify({ keys: [key.jwk] }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
-    sign: (options) => signToken(options, privateKey, { alg: 'ES256', kid: 'test-key-1' }),
+    sign: (options) => signToken(options, key.privateKey, { alg: 'ES256', kid: key.kid }),
+    jwksFetches: () => fetches,
+    publicJwk: () => key.jwk,
+    rotate: async () => {
+      key = await newKey(`test-key-${Date.now()}`);
+      return key.kid;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -40,7 +64,7 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
 export async function signToken(
   options: TokenOptions,
   key: Parameters<SignJWT["sign"]>[0],
-  header: { alg: string; kid?: string },
+  header: { alg: string; kid?: string; [name: string]: unknown },
 ): Promise<string> {
   const payload: JWTPayload = { roles: options.roles ?? [], ...options.extra };
   let jwt = new SignJWT(payload).setProtectedHeader({ ...header, typ: 'JWT' }).setIssuedAt();

@@ -1,6 +1,8 @@
-import { generateKeyPair } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { CLOCK_TOLERANCE_SECONDS } from '../../src/auth/verify-token.js';
 import { loadConfig } from '../../src/config.js';
 import { startTestApp, graphql, type TestApp } from '../helpers/test-app.js';
 import { createTestDatabase } from '../helpers/test-database.js';
@@ -57,20 +59,67 @@ describe('bearer tokens verified against the JWKS', () => {
       return signToken({ sub: 'alice', roles: ['admin'] }, privateKey, { alg: 'ES256', kid: 'test-key-1' });
     }],
     ['HS256 while a JWKS is configured', () => signDevToken({ sub: 'alice', roles: ['admin'] }, 'x'.repeat(32))],
-    ['with alg none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'alice', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 })}.`],
+    ...['none', 'None', 'NONE', 'nOnE'].map((alg): [string, () => Promise<string>] => [
+      `with alg ${alg}`,
+      async () => `${b64({ alg, typ: 'JWT' })}.${b64({ sub: 'alice', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 })}.`,
+    ]),
     ['that is garbage', async () => 'not.a.jwt'],
+    // Key confusion: the public key (PEM text, or its JWK JSON) used as an HMAC secret.
+    ['HS256-signed with the JWKS public key as PEM', async () => {
+      const pem = createPublicKey({ key: t.idp.publicJwk() as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+      return signToken({ sub: 'alice', roles: ['admin'] }, new TextEncoder().encode(String(pem)), { alg: 'HS256', kid: 'test-key-1' });
+    }],
+    ['HS256-signed with the JWKS public key as JWK JSON', () =>
+      signToken({ sub: 'alice', roles: ['admin'] }, new TextEncoder().encode(JSON.stringify(t.idp.publicJwk())), { alg: 'HS256', kid: 'test-key-1' })],
+    ['carrying its own key in an embedded jwk header', async () => {
+      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      return signToken({ sub: 'alice', roles: ['admin'] }, privateKey, { alg: 'ES256', jwk: await exportJWK(publicKey) });
+    }],
+    ...["../../../../dev/null", "' OR '1'='1", 'test-key-1\u0000', 'x'.repeat(2000)].map((kid): [string, () => Promise<string>] => [
+      `with a crafted kid ${JSON.stringify(kid.slice(0, 20))}`,
+      async () => signToken({ sub: 'alice', roles: ['admin'] }, (await generateKeyPair('ES256')).privateKey, { alg: 'ES256', kid }),
+    ]),
+    ['with roles as an array of non-strings', () => t.idp.sign({ sub: 'alice', roles: [1, { admin: true }] })],
+    ['with roles as an object', () => t.idp.sign({ sub: 'alice', roles: { admin: true } })],
+    ['with an empty sub', () => t.idp.sign({ sub: '', roles: ['agent'] })],
+    ['that is oversized', () => t.idp.sign({ sub: 'alice', roles: ['agent'], extra: { pad: 'x'.repeat(9000) } })],
   ];
 
-  it.each(bad)('refuses a token %s with 401', async (_name, make) => {
-    const res = await get(await make());
+  it.each(bad)('refuses a token %s with 401 and an audited, anonymous denial', async (_name, make) => {
+    const token = await make();
+    const res = await get(token);
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toContain('Bearer');
     expect(res.json().code).toBe('UNAUTHENTICATED');
+    const { rows } = await t.database.query('select * from audit_events where request_id = $1', [res.headers['x-request-id']]);
+    expect(rows).toHaveLength(1);
+    // Nothing from an unverified token is trusted or kept: no actor, no token text.
+    expect(rows[0]).toMatchObject({ action: 'authenticate', outcome: 'denied', actor_sub: null, actor_roles: [], actor_token_id: null });
+    const payload = token.split('.')[1] ?? '';
+    if (payload.length >= 16) expect(JSON.stringify(rows[0])).not.toContain(payload.slice(0, 16));
   });
 
-  it('accepts a token expired only within the clock tolerance', async () => {
-    const token = await t.idp.sign({ sub: 'alice', roles: ['agent'], expiresIn: Math.floor(Date.now() / 1000) - 5 });
-    expect((await get(token)).statusCode).toBe(200);
+  it('audits nothing when no credential is presented at all', async () => {
+    const res = await get(undefined);
+    const { rows } = await t.database.query('select count(*)::int as n from audit_events where request_id = $1', [res.headers['x-request-id']]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('refuses with 503 when the failed authentication cannot be audited', async () => {
+    await t.database.query(`alter table audit_events add constraint auth_audit_broken check (false) not valid`);
+    try {
+      const res = await get(await t.idp.sign({ sub: 'alice', roles: ['agent'], audience: 'other-service' }));
+      expect(res.statusCode).toBe(503);
+      expect(res.json().code).toBe('AUDIT_UNAVAILABLE');
+    } finally {
+      await t.database.query('alter table audit_events drop constraint auth_audit_broken');
+    }
+  });
+
+  it('accepts a token expired only within the clock tolerance, and refuses it just beyond', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect((await get(await t.idp.sign({ sub: 'alice', roles: ['agent'], expiresIn: now - (CLOCK_TOLERANCE_SECONDS - 5) }))).statusCode).toBe(200);
+    expect((await get(await t.idp.sign({ sub: 'alice', roles: ['agent'], expiresIn: now - (CLOCK_TOLERANCE_SECONDS + 5) }))).statusCode).toBe(401);
   });
 
   it('grants nothing to a role the policy does not know, in REST and GraphQL', async () => {

@@ -1,0 +1,59 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { HttpConfig } from '../config.js';
+import { AppError } from '../errors.js';
+
+/** The API returns JSON only: nothing may load, run or frame anything. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** Swagger UI: its own scripts, plus the inline styles it injects. */
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'none'";
+/** GraphiQL (development only): mercurius loads React and GraphiQL from unpkg. */
+const GRAPHIQL_CSP =
+  "default-src 'self'; script-src 'self' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; font-src 'self' data: https://unpkg.com; img-src 'self' data:; connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'none'";
+
+export const cspFor = (url: string) =>
+  url.startsWith('/docs') ? DOCS_CSP : url.startsWith('/graphiql') ? GRAPHIQL_CSP : API_CSP;
+
+/**
+ * Browser-facing defences and per-principal rate limiting, in one place:
+ * helmet's headers, a CSP scoped by route family (the API allows nothing, the two
+ * developer UIs what they need), CORS only for configured origins, and a request
+ * budget per principal so one stolen token cannot monopolise the service.
+ */
+async function securityPlugin(app: FastifyInstance, options: HttpConfig) {
+  await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('content-security-policy', cspFor(request.url));
+  });
+
+  // Bearer tokens, not cookies: no credentials mode, and no origin at all unless configured.
+  await app.register(cors, {
+    origin: options.corsOrigins.length > 0 ? options.corsOrigins : false,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-purpose', 'x-request-id', 'x-fieldguard-csrf'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'location'],
+    credentials: false,
+    maxAge: 600,
+  });
+
+  if (options.rateLimitMax === 0) return;
+  await app.register(rateLimit, {
+    global: true,
+    max: options.rateLimitMax,
+    timeWindow: options.rateLimitWindowMs,
+    // After authentication, so the budget belongs to the verified principal, not an IP
+    // shared by a whole office (or rotated by an attacker holding one token).
+    hook: 'preHandler',
+    keyGenerator: (request) => (request.principal ? `sub:${request.principal.sub}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', 'Too many requests; slow down and retry later.', {
+        retryAfter: Math.max(1, Math.ceil(context.ttl / 1000)),
+      }),
+  });
+}
+
+export default fp(securityPlugin, { name: 'security' });
