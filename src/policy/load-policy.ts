@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { compileMaskStrategy, type MaskStrategy } from './mask-strategies.js';
-import { policyDocumentSchema, type ConditionSpec, type RuleSpec, type WhenSpec } from './policy-document.js';
+import { conditionCompiler } from './compile-conditions.js';
+import { policyDocumentSchema, type RuleSpec } from './policy-document.js';
 import { compileReadBudget, type ReadBudget } from './read-budget.js';
-import { toClockPlaceholder } from './relative-time.js';
 import { formatPath, PolicySource, type PolicyPath } from './source-lines.js';
 
 /** A CASL raw rule whose conditions may still hold `$principal.*` placeholders. */
@@ -48,19 +48,6 @@ export class PolicyError extends Error {
   }
 }
 
-const PLACEHOLDER = /^\$principal\.([A-Za-z_][A-Za-z0-9_]*)$/;
-const OPERATORS: Record<string, (value: unknown) => Record<string, unknown>> = {
-  eq: (v) => ({ $eq: v }),
-  ne: (v) => ({ $ne: v }),
-  in: (v) => ({ $in: v }),
-  nin: (v) => ({ $nin: v }),
-  contains: (v) => ({ $all: [v] }),
-  // Relative times become `$now...` placeholders the ability binds when it is built.
-  after: (v) => ({ $gte: toClockPlaceholder(v as string) }),
-  before: (v) => ({ $lt: toClockPlaceholder(v as string) }),
-};
-const CLOCK_OPERATORS = new Set(['after', 'before']);
-
 /** Loads, validates and compiles a policy file; throws PolicyError listing every problem. */
 export function loadPolicyFile(file: string, hashKey: string | undefined): Policy {
   let bytes: Buffer;
@@ -89,8 +76,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   const problems: string[] = [];
   const report = (path: PolicyPath, message: string) => problems.push(`${at(path)}: ${message}`);
   const doc = parsed.data;
-  const claimsUsed = new Set<string>();
-  let usesClock = false;
+  const conditions = conditionCompiler(doc.conditions, report);
 
   const resources = new Map<string, ResourcePolicy>();
   for (const [type, resource] of Object.entries(doc.resources)) {
@@ -131,7 +117,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
         report([...path, 'fields', i], `read_masked on "${field}", which has no mask strategy`);
       }
     });
-    const alternatives = rule.when === undefined ? [undefined] : expandWhen(rule.when, [...path, 'when'], resource);
+    const alternatives = rule.when === undefined ? [undefined] : conditions.expandWhen(rule.when, [...path, 'when'], resource);
     return rule.actions.flatMap((action) =>
       alternatives.map((conditions) => ({
         action,
@@ -143,46 +129,6 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
         ...(rule.reason ? { reason: rule.reason } : {}),
       })),
     );
-  }
-
-  function expandWhen(when: WhenSpec, path: PolicyPath, resource: ResourcePolicy): Record<string, unknown>[] {
-    const items = Array.isArray(when) ? when : [when];
-    return items.flatMap((item, i) => {
-      const itemPath = Array.isArray(when) ? [...path, i] : path;
-      if (typeof item !== 'string') return [toMongo(item, itemPath, resource)];
-      const named = doc.conditions[item];
-      if (!named) {
-        report(itemPath, `unknown condition "${item}"`);
-        return [];
-      }
-      return named.map((c, j) => toMongo(c, ['conditions', item, j], resource));
-    });
-  }
-
-  function toMongo(condition: ConditionSpec, path: PolicyPath, resource: ResourcePolicy): Record<string, unknown> {
-    const query: Record<string, unknown> = {};
-    for (const [field, test] of Object.entries(condition)) {
-      if (!resource.fields.includes(field)) report([...path, field], `condition on unknown field "${field}"`);
-      const ops = test !== null && typeof test === 'object' ? test : { eq: test };
-      const clauses: Record<string, unknown> = {};
-      for (const [op, value] of Object.entries(ops)) {
-        if (value === undefined) continue;
-        if (CLOCK_OPERATORS.has(op)) {
-          usesClock = true;
-          Object.assign(clauses, OPERATORS[op]!(value));
-          continue;
-        }
-        for (const v of Array.isArray(value) ? value : [value]) {
-          if (typeof v !== 'string' || !v.startsWith('$')) continue;
-          const claim = PLACEHOLDER.exec(v)?.[1];
-          if (claim) claimsUsed.add(claim);
-          else report([...path, field], `"${v}" is not a placeholder (write $principal.sub or $principal.<claim>)`);
-        }
-        Object.assign(clauses, OPERATORS[op]!(value));
-      }
-      query[field] = clauses;
-    }
-    return query;
   }
 
   const roles = new Map<string, RuleTemplate[]>();
@@ -201,5 +147,5 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   Object.keys(doc.roles).forEach((role) => resolve(role, []));
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles, readBudgets, claimsUsed: [...claimsUsed].sort(), usesClock };
+  return { version, resources, roles, readBudgets, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };
 }
