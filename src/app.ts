@@ -35,7 +35,7 @@ export interface AppOptions {
   logStream?: DestinationStream;
   /** A policy already compiled (tests); otherwise POLICY_FILE or the bundled default. */
   policy?: Policy;
-  /** Pool size; defaults to 10, or 1 on embedded PGlite, which serves one connection. */
+  /** Pool size; defaults to DATABASE_POOL_MAX, or 1 on embedded PGlite, which serves one connection. */
   poolMax?: number;
   /** A database handle to use instead of opening DATABASE_URL (tests); closed with the app. */
   db?: Db;
@@ -53,7 +53,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     options.db ??
     openDatabase({
       url: config.databaseUrl ?? embedded!.url,
-      poolMax: options.poolMax ?? (embedded ? 1 : 10),
+      poolMax: options.poolMax ?? (embedded ? 1 : config.database.poolMax),
+      connectTimeoutMs: config.database.connectTimeoutMs,
+      statementTimeoutMs: config.database.statementTimeoutMs,
       log: logger,
     });
 

@@ -15,7 +15,18 @@ export interface Config {
   migrateOnStart: boolean;
   /** Batch concurrent audit rows into one transaction (each request still awaits its own). */
   auditGroupCommit: boolean;
+  database: DatabaseConfig;
   auth: AuthConfig;
+}
+
+/** Pool and timeouts: a stuck or exhausted database must become a 503 within seconds. */
+export interface DatabaseConfig {
+  /** Connections to PostgreSQL; embedded PGlite always uses one. */
+  poolMax: number;
+  /** Longest wait to open a connection or to get one from a busy pool. */
+  connectTimeoutMs: number;
+  /** Longest a single statement may run before PostgreSQL cancels it. */
+  statementTimeoutMs: number;
 }
 
 export interface AuthConfig {
@@ -50,6 +61,9 @@ const schema = z.object({
   DEMO_DATA: bool.optional(),
   AUDIT_GROUP_COMMIT: bool.default(true),
   MIGRATE_ON_START: bool.default(true),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   AUTH_ISSUER: optionalText,
@@ -99,6 +113,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     auditGroupCommit: e.AUDIT_GROUP_COMMIT,
     migrateOnStart: e.MIGRATE_ON_START,
+    database: {
+      poolMax: e.DATABASE_POOL_MAX,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
     auth: {
       jwksUrl: e.AUTH_JWKS_URL,
       issuer: e.AUTH_ISSUER,
