@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import mercurius from 'mercurius';
+import { errorCodes, type ErrorCode } from '../errors.js';
 import { projectFile } from '../paths.js';
 import { formatGraphQLError } from './errors.js';
 import { resolvers } from './resolvers.js';
@@ -25,12 +26,13 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
     errorFormatter: (execution, context) => {
       const log = context.reply.request.log;
       const errors = (execution.errors ?? []).map((e) => formatGraphQLError(e, log));
-      // Fail closed: if any audit write failed, no data of this request leaves.
-      const auditDown = errors.some((e) => e.extensions.code === 'AUDIT_UNAVAILABLE');
+      // Fail closed: if the audit trail or the database failed, no data of this request
+      // leaves, and the status says "try again" (503) as REST does.
+      const unavailable = errors.some((e) => errorCodes[e.extensions.code as ErrorCode]?.status === 503);
       const invalid = !execution.data && errors.every((e) => e.extensions.code === 'GRAPHQL_VALIDATION_FAILED');
       return {
-        statusCode: auditDown ? 503 : invalid ? 400 : 200,
-        response: { data: auditDown ? null : (execution.data ?? null), errors },
+        statusCode: unavailable ? 503 : invalid ? 400 : 200,
+        response: { data: unavailable ? null : (execution.data ?? null), errors },
       };
     },
   });
