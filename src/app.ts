@@ -12,6 +12,7 @@ import { migrateToLatest } from './data/migrate.js';
 import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
+import drainPlugin from './plugins/drain.plugin.js';
 import guardPlugin from './plugins/guard.plugin.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { auditReportRoutes } from './rest/audit-report.routes.js';
@@ -80,6 +81,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Responses carry personal data: no shared or browser cache may keep them.
     if (request.url.startsWith('/v1/') || request.url.startsWith('/graphql')) reply.header('cache-control', 'no-store');
   });
+  // Before authentication and parsing: a request arriving during shutdown costs nothing.
+  await app.register(drainPlugin);
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
