@@ -81,7 +81,7 @@ describe('a stuck or exhausted database', () => {
     // Both limits did their part: statements cancelled (57014) and waits for a slot given up.
     expect(new Set(failureCodes())).toEqual(new Set(['57014', 'none']));
     await expectPoolHealthy(100);
-  });
+  }, 60_000);
 
   it('fails closed with 503 when the audit chain cannot be appended to, then recovers', async () => {
     const release = await holding([`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`]);
@@ -96,5 +96,5 @@ describe('a stuck or exhausted database', () => {
     expect(outcomes.filter((o) => o.doneAt - o.sentAt > BOUND_MS)).toEqual([]);
     expect(outcomes.some((o) => o.code === 'AUDIT_UNAVAILABLE')).toBe(true);
     await expectPoolHealthy(300);
-  });
+  }, 60_000);
 });

@@ -6,6 +6,7 @@ import { auditedInFeed, fetchSend, mixedOperations, sendOne, unaudited, type Out
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { signDevToken } from '../helpers/tokens.js';
 
+// Two server start-ups: slow when the whole suite runs on PGlite, hence the long timeout.
 // The embedded mode (no DATABASE_URL: PGlite keeping its data in PGLITE_DIR) under the
 // same shutdown: SIGTERM during a load, then a second start on the same folder must find
 // every write and every audit row of a 2xx, with the hash chain intact.
@@ -73,5 +74,5 @@ describe('SIGTERM under load (embedded PGlite)', () => {
     }
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
-  });
+  }, 120_000);
 });

@@ -71,5 +71,5 @@ describe('SIGTERM under load (PostgreSQL)', () => {
     expect(exit.code).toBe(0);
     expect(exit.at - signalled).toBeLessThan(10_000);
     expect(unaudited(finished, await auditedInDatabase(url, finished))).toEqual([]);
-  });
+  }, 60_000);
 });
