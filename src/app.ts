@@ -13,6 +13,7 @@ import { migrateToLatest } from './data/migrate.js';
 import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
+import drainPlugin from './plugins/drain.plugin.js';
 import guardPlugin from './plugins/guard.plugin.js';
 import securityPlugin from './plugins/security.plugin.js';
 import { PolicyStore } from './policy/policy-store.js';
@@ -39,7 +40,7 @@ export interface AppOptions {
   logStream?: DestinationStream;
   /** A policy already compiled (tests); otherwise POLICY_FILE or the bundled default. */
   policy?: Policy;
-  /** Pool size; defaults to 10, or 1 on embedded PGlite, which serves one connection. */
+  /** Pool size; defaults to DATABASE_POOL_MAX, or 1 on embedded PGlite, which serves one connection. */
   poolMax?: number;
   /** A database handle to use instead of opening DATABASE_URL (tests); closed with the app. */
   db?: Db;
@@ -59,10 +60,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     options.db ??
     openDatabase({
       url: config.databaseUrl ?? embedded!.url,
-      poolMax: options.poolMax ?? (embedded ? 1 : 10),
-      log: logger,
+      poolMax: options.poolMax ?? (embedded ? 1 : config.database.poolMax),
+      connectTimeoutMs: config.database.connectTimeoutMs,
       statementTimeoutMs: config.database.statementTimeoutMs,
-      connectionTimeoutMs: config.database.connectionTimeoutMs,
+      log: logger,
       ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
 
@@ -87,6 +88,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Responses carry personal data: no shared or browser cache may keep them.
     if (request.url.startsWith('/v1/') || request.url.startsWith('/graphql')) reply.header('cache-control', 'no-store');
   });
+  // Before authentication and parsing: a request arriving during shutdown costs nothing.
+  await app.register(drainPlugin);
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);

@@ -17,9 +17,9 @@ export interface Config {
   auditGroupCommit: boolean;
   /** Largest document a caller may upload, in bytes (DOCUMENT_MAX_BYTES). */
   documentMaxBytes: number;
+  database: DatabaseConfig;
   auth: AuthConfig;
   http: HttpConfig;
-  database: DatabaseTimeouts;
 }
 
 export interface HttpConfig {
@@ -30,11 +30,14 @@ export interface HttpConfig {
   rateLimitWindowMs: number;
 }
 
-export interface DatabaseTimeouts {
-  /** Longest a statement may run before PostgreSQL cancels it (the caller gets 503). */
+/** Pool and timeouts: a stuck or exhausted database must become a 503 within seconds. */
+export interface DatabaseConfig {
+  /** Connections to PostgreSQL; embedded PGlite always uses one. */
+  poolMax: number;
+  /** Longest wait to open a connection or to get one from a busy pool. */
+  connectTimeoutMs: number;
+  /** Longest a single statement may run before PostgreSQL cancels it. */
   statementTimeoutMs: number;
-  /** Longest a request waits for a pooled connection before giving up with 503. */
-  connectionTimeoutMs: number;
 }
 
 export interface AuthConfig {
@@ -76,6 +79,9 @@ const schema = z.object({
   DEMO_DATA: bool.optional(),
   AUDIT_GROUP_COMMIT: bool.default(true),
   MIGRATE_ON_START: bool.default(true),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   AUTH_ISSUER: optionalText,
@@ -88,8 +94,6 @@ const schema = z.object({
   CORS_ORIGINS: origins.default([]),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(3000),
   RATE_LIMIT_WINDOW_MS: millis(60_000),
-  DB_STATEMENT_TIMEOUT_MS: millis(15_000),
-  DB_CONNECTION_TIMEOUT_MS: millis(5_000),
 });
 
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -141,6 +145,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditGroupCommit: e.AUDIT_GROUP_COMMIT,
     migrateOnStart: e.MIGRATE_ON_START,
     documentMaxBytes: e.DOCUMENT_MAX_BYTES,
+    database: {
+      poolMax: e.DATABASE_POOL_MAX,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
     auth: {
       jwksUrl: e.AUTH_JWKS_URL,
       issuer: e.AUTH_ISSUER,
@@ -150,6 +159,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
     },
     http: { corsOrigins: e.CORS_ORIGINS, rateLimitMax: e.RATE_LIMIT_MAX, rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS },
-    database: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, connectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS },
   };
 }

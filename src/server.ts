@@ -3,6 +3,10 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { PolicyError } from './policy/load-policy.js';
 
+/** Hard limit on shutdown; draining gets most of it, closing the pool and PGlite the rest. */
+const SHUTDOWN_LIMIT_MS = 10_000;
+const DRAIN_LIMIT_MS = 8_000;
+
 /** The only place that listens: configuration, start-up banner, graceful shutdown. */
 async function main() {
   const config = withDevSecret(loadConfig());
@@ -29,12 +33,16 @@ async function main() {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
-    // Let in-flight requests finish (and their audit rows commit), but never hang.
-    setTimeout(() => process.exit(1), 10_000).unref();
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    // Let in-flight requests finish (and their audit rows commit), but never hang: new
+    // requests get 503 meanwhile, and whatever is still running after 10 s is cut off.
+    setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS).unref();
+    app
+      .drain(DRAIN_LIMIT_MS)
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   // SIGHUP reloads the policy file; an invalid file is refused and the old policy stays.
   process.on('SIGHUP', () => {

@@ -21,25 +21,35 @@ export interface DatabaseOptions {
   /** PGlite serves one connection at a time, so embedded mode uses a pool of one. */
   poolMax: number;
   log: BaseLogger;
-  /** DB_STATEMENT_TIMEOUT_MS and DB_CONNECTION_TIMEOUT_MS; defaults 15 s and 5 s. */
+  /** Longest wait for a connection, new or from a busy pool (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Longest a statement may run before the server cancels it (default 15 s). */
   statementTimeoutMs?: number;
-  connectionTimeoutMs?: number;
   /** Called with each statement's SQL text (never its parameters): tests count statements. */
   onStatement?: (sql: string) => void;
 }
 
 /** Opens the pool and the kysely instance every repository takes as its first argument. */
-export function openDatabase({ url, poolMax, log, statementTimeoutMs, connectionTimeoutMs, onStatement }: DatabaseOptions): Db {
+export function openDatabase({ url, poolMax, log, connectTimeoutMs = 5_000, statementTimeoutMs = 15_000, onStatement }: DatabaseOptions): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
-    // A stuck or unreachable database must turn into a 503 quickly, never a hang.
-    connectionTimeoutMillis: connectionTimeoutMs ?? 5_000,
-    statement_timeout: statementTimeoutMs ?? 15_000,
+    // A stuck, exhausted or unreachable database must turn into a 503 quickly, never a hang.
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
     idleTimeoutMillis: 30_000,
+    // Lets operators (and the fault tests) tell our sessions apart in pg_stat_activity.
+    application_name: 'fieldguard',
   });
   // An idle client losing its server emits 'error' on the pool; unhandled it kills the process.
   pool.on('error', (err) => log.warn({ code: (err as { code?: string }).code }, 'idle database connection lost'));
+  // A checked-out client has no pool listener: if its server goes away between two
+  // statements of a transaction, pg emits 'error' on the client itself, which would
+  // crash the process. The statement in progress (or the next one) fails and the
+  // request gets a 503; the pool drops the broken client on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log.debug({ code: (err as { code?: string }).code }, 'database connection lost'));
+  });
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool, cursor: Cursor }),
     plugins: [new CamelCasePlugin()],

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import mercurius from 'mercurius';
-import { projectFile } from '../paths.js';
 import { errorCodes, type ErrorCode } from '../errors.js';
+import { projectFile } from '../paths.js';
 import { formatGraphQLError, queryErrors } from './errors.js';
 import { checkQueryLength, GRAPHQL_LIMITS, limitRules, noIntrospection } from './limits.js';
 import { loaders, resolvers } from './resolvers.js';
@@ -52,16 +52,17 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
           return refused.errors;
         })
         .map((e) => (options.production ? { ...e, message: withoutSuggestions(e.message) } : e));
-      // Fail closed: if any audit write failed, no data of this request leaves.
-      const auditDown = errors.some((e) => e.extensions.code === 'AUDIT_UNAVAILABLE');
+      // Fail closed: if the audit trail or the database failed, no data of this request
+      // leaves, and the status says "try again" (503) as REST does.
+      const unavailable = errors.some((e) => errorCodes[e.extensions.code as ErrorCode]?.status === 503);
       const invalid = !execution.data && errors.every((e) => e.extensions.code === 'GRAPHQL_VALIDATION_FAILED');
       // Refused before execution (rate limit, ...): the HTTP status says so, as in REST.
       const early = execution.data ? undefined : errors.find((e) => !e.path && (e.extensions.code as string) in errorCodes);
       const retryAfter = early?.extensions.retryAfter;
       if (typeof retryAfter === 'number') context.reply.header('retry-after', String(retryAfter));
       return {
-        statusCode: auditDown ? 503 : invalid ? queryStatus : early ? errorCodes[early.extensions.code as ErrorCode].status : 200,
-        response: { data: auditDown ? null : (execution.data ?? null), errors },
+        statusCode: unavailable ? 503 : invalid ? queryStatus : early ? errorCodes[early.extensions.code as ErrorCode].status : 200,
+        response: { data: unavailable ? null : (execution.data ?? null), errors },
       };
     },
   });

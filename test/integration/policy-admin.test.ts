@@ -151,5 +151,5 @@ describe('reload', () => {
     } finally {
       child.kill('SIGTERM');
     }
-  });
+  }, 120_000); // starts a real server process: slow on a loaded machine
 });

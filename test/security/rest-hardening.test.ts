@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -93,28 +92,6 @@ describe('rate limit per principal', () => {
       expect((await limited.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${other}` } })).statusCode).toBe(200);
     } finally {
       await limited.close();
-    }
-  });
-});
-
-describe('a stuck database', () => {
-  it.skipIf(!process.env.DATABASE_URL)('yields 503 within the statement timeout, never a hang', async () => {
-    const stuck = await startTestApp({ DB_STATEMENT_TIMEOUT_MS: '500' });
-    const locker = new pg.Client({ connectionString: stuck.database.url });
-    await locker.connect();
-    try {
-      const token = await stuck.token('root', 'admin');
-      await locker.query('begin');
-      await locker.query('lock table customers in access exclusive mode');
-      const started = Date.now();
-      const res = await stuck.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } });
-      expect(res.statusCode).toBe(503);
-      expect(Date.now() - started).toBeLessThan(3_000);
-      await locker.query('rollback');
-      expect((await stuck.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
-    } finally {
-      await locker.end();
-      await stuck.close();
     }
   });
 });

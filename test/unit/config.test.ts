@@ -15,6 +15,9 @@ describe('configuration from the environment', () => {
     [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL /],
     [{ AUTH_JWKS_URL: 'not a url' }, /^Invalid configuration: AUTH_JWKS_URL /],
     [{ AUTH_DEV_SECRET: 'short' }, /^Invalid configuration: AUTH_DEV_SECRET /],
+    [{ DATABASE_POOL_MAX: '0' }, /^Invalid configuration: DATABASE_POOL_MAX /],
+    [{ DATABASE_CONNECT_TIMEOUT_MS: 'soon' }, /^Invalid configuration: DATABASE_CONNECT_TIMEOUT_MS /],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '10' }, /^Invalid configuration: DATABASE_STATEMENT_TIMEOUT_MS /],
     [{ NODE_ENV: 'production', AUTH_DEV_SECRET: 'x'.repeat(40) }, /AUTH_DEV_SECRET is refused when NODE_ENV=production/],
     [{ NODE_ENV: 'production' }, /AUTH_JWKS_URL is required/],
     [{ NODE_ENV: 'production', AUTH_JWKS_URL: 'http://idp.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, /AUTH_JWKS_URL must be https/],
@@ -28,6 +31,12 @@ describe('configuration from the environment', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain('\n');
     }
+  });
+
+  it('bounds the database pool and timeouts, with defaults that turn a stuck database into a 503 within seconds', () => {
+    expect(loadConfig({}).database).toEqual({ poolMax: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 15_000 });
+    expect(loadConfig({ DATABASE_POOL_MAX: '3', DATABASE_CONNECT_TIMEOUT_MS: '800', DATABASE_STATEMENT_TIMEOUT_MS: '2000' }).database)
+      .toEqual({ poolMax: 3, connectTimeoutMs: 800, statementTimeoutMs: 2_000 });
   });
 
   it('treats empty variables as unset', () => {
