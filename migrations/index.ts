@@ -6,6 +6,7 @@ import * as auditActorIndex from './2026-11-23T2030_audit-actor-index.js';
 import * as customerReads from './2026-11-23T2040_customer-reads.js';
 import * as bookings from './2026-11-23T2050_bookings.js';
 import * as documents from './2026-11-23T2055_documents.js';
+import * as readBudgetFunction from './2026-11-23T2100_read-budget-function.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T2040_customer-reads': customerReads,
   '2026-11-23T2050_bookings': bookings,
   '2026-11-23T2055_documents': documents,
+  '2026-11-23T2100_read-budget-function': readBudgetFunction,
 };

@@ -38,7 +38,8 @@ export async function compareVariants(
 ): Promise<VariantResult[]> {
   const database = await createBenchDatabase();
   try {
-    const base = { DATABASE_URL: database.url, AUTH_DEV_SECRET: SECRET, DEMO_DATA: 'false' };
+    // The per-principal rate limit would cap one load-generating principal; it is off here.
+    const base = { DATABASE_URL: database.url, AUTH_DEV_SECRET: SECRET, DEMO_DATA: 'false', RATE_LIMIT_MAX: '0' };
     await stopServer(await startServer(base, PORT)); // applies the migrations
     const ids = await seedCustomers(database.url, 10_000);
     const results = new Map<string, LoadResult[]>(variants.map((v) => [v.name, []]));

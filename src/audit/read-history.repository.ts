@@ -8,24 +8,19 @@ import type { Db } from '../data/database.js';
  * requests produced them.
  */
 
-/** Distinct customers read since `since`, counting `adding` (about to be returned) too. */
-export async function distinctCustomersRead(db: Db, actorSub: string, since: Date, adding: string[]): Promise<number> {
-  const { rows } = await sql<{ n: string }>`
-    select count(*) as n from (
-      select customer_id from customer_reads where actor_sub = ${actorSub} and last_read_at > ${since}
-      union
-      select unnest(${adding}::text[])
-    ) as seen`.execute(db);
+/**
+ * Under a per-person lock, counts the distinct customers read since `since` plus
+ * `adding`, and records `adding` as read at `at` when the count stays within `budget`
+ * (or always, with `recordOver`). One round trip: see the migration defining it.
+ */
+export async function countAndRecordReads(
+  db: Db,
+  read: { actorSub: string; adding: string[]; since: Date; at: Date; budget: number; recordOver: boolean },
+): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select fieldguard_count_and_record_reads(
+      ${read.actorSub}, ${read.adding}::text[], ${read.since}, ${read.at}, ${read.budget}, ${read.recordOver}) as n`.execute(db);
   return Number(rows[0]?.n ?? 0);
-}
-
-/** Records that the actor read these customers now (ids sorted: concurrent upserts lock in one order). */
-export async function recordReads(db: Db, actorSub: string, ids: string[], at: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await sql`
-    insert into customer_reads (actor_sub, customer_id, last_read_at)
-    select ${actorSub}, id, ${at} from unnest(${[...new Set(ids)].sort()}::text[]) as id
-    on conflict (actor_sub, customer_id) do update set last_read_at = greatest(customer_reads.last_read_at, excluded.last_read_at)`.execute(db);
 }
 
 /**

@@ -1,13 +1,9 @@
-import { sql } from 'kysely';
 import type { AuditDecision } from '../audit/audit-event.js';
 import * as history from '../audit/read-history.repository.js';
 import { AppError } from '../errors.js';
 import { budgetFor, type ReadBudget } from '../policy/read-budget.js';
 import { audit } from './guard.js';
 import type { RequestContext } from './request-context.js';
-
-/** Advisory-lock class of the per-person budget locks (the chain lock uses another keyspace). */
-const BUDGET_LOCK_CLASS = 7201;
 
 /**
  * Checks the caller's read budget before `ids` are returned: the distinct customers it
@@ -25,13 +21,15 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
   const sub = ctx.audit.principal.sub;
   const now = Date.now();
   const since = new Date(now - budget.windowMs);
-  // Count and record under a per-person lock, so concurrent requests (or the parallel
-  // fields of one GraphQL query) are counted one after the other, on any instance.
-  const count = await ctx.db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(${BUDGET_LOCK_CLASS}, hashtext(${sub}))`.execute(trx);
-    const seen = await history.distinctCustomersRead(trx, sub, since, ids);
-    if (seen <= budget.customers || budget.onExceed === 'alert') await history.recordReads(trx, sub, ids, new Date(now));
-    return seen;
+  // Counted and recorded under a per-person lock, so concurrent requests (or the
+  // parallel fields of one GraphQL query) are counted one after the other, on any instance.
+  const count = await history.countAndRecordReads(ctx.db, {
+    actorSub: sub,
+    adding: ids,
+    since,
+    at: new Date(now),
+    budget: budget.customers,
+    recordOver: budget.onExceed === 'alert',
   });
   if (count <= budget.customers) return;
 
