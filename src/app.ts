@@ -27,6 +27,7 @@ import { documentRoutes } from './rest/documents.routes.js';
 import { docsPlugin } from './rest/docs.plugin.js';
 import { healthRoutes } from './rest/health.routes.js';
 import { registerProblemHandlers } from './rest/problem.js';
+import { rejectNul } from './core/no-nul.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -77,6 +78,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // A request body (an upload) must arrive within a minute; a client trickling bytes
+    // would otherwise hold its database transaction, and a pool connection, forever.
+    requestTimeout: 60_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   app.addHook('onClose', async () => {
@@ -126,6 +130,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(authPlugin, {
     verifyToken: createTokenVerifier(config.auth),
     onFailure: createAuthFailureAudit(auditWriter, () => policyStore.current.policy.version),
+    // Refused credentials are audited, so they share the rate limit's bound, per address.
+    failureLimit: { max: Math.min(config.http.rateLimitMax, 100), windowMs: config.http.rateLimitWindowMs },
   });
   await app.register(guardPlugin, { db, policyStore, auditWriter });
   await app.register(healthRoutes);
@@ -133,6 +139,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(async (api) => {
     // Authenticate before anything is parsed: anonymous callers get 401, not our parsers.
     api.addHook('onRequest', api.authenticate);
+    api.addHook('preValidation', rejectNul);
     await api.register(customerRoutes);
     await api.register(bookingRoutes);
     await api.register(documentRoutes, { maxBytes: config.documentMaxBytes });

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
 import type { AuthFailureRecorder } from './auth-audit.js';
+import { createFailureLimiter } from './failure-limiter.js';
 import type { Principal } from './principal.js';
 import type { TokenVerifier } from './verify-token.js';
 
@@ -17,7 +18,15 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)$/i;
 
-async function authPlugin(app: FastifyInstance, options: { verifyToken: TokenVerifier; onFailure?: AuthFailureRecorder }) {
+interface AuthOptions {
+  verifyToken: TokenVerifier;
+  onFailure?: AuthFailureRecorder;
+  /** Refused credentials audited per client address and window; 0 turns the bound off. */
+  failureLimit?: { max: number; windowMs: number };
+}
+
+async function authPlugin(app: FastifyInstance, options: AuthOptions) {
+  const failures = createFailureLimiter(options.failureLimit?.max ?? 0, options.failureLimit?.windowMs ?? 60_000);
   app.decorateRequest('principal', null);
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization;
@@ -29,6 +38,8 @@ async function authPlugin(app: FastifyInstance, options: { verifyToken: TokenVer
       request.principal = await options.verifyToken(match[1]!);
     } catch (err) {
       const failure = err instanceof AppError ? err : new AppError('UNAUTHENTICATED', 'The bearer token is invalid.');
+      const retryAfter = failures.retryAfter(request.ip);
+      if (retryAfter > 0) throw new AppError('RATE_LIMITED', 'Too many refused credentials from this address.', { retryAfter });
       await options.onFailure?.(request, failure);
       throw failure;
     }

@@ -1,3 +1,4 @@
+import { assertNoNul } from './no-nul.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Policy } from '../policy/load-policy.js';
@@ -23,6 +24,7 @@ export type BookingInput = z.infer<typeof updateSchema>;
 
 /** Validates a create or update body: unknown fields and masked values are refused. */
 export function parseBookingInput(policy: Policy, body: unknown, mode: 'create' | 'update'): BookingInput {
+  assertNoNul(body);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new AppError('VALIDATION_FAILED', 'The body must be a JSON object.');
   }

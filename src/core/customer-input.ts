@@ -1,3 +1,4 @@
+import { assertNoNul } from './no-nul.js';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Policy } from '../policy/load-policy.js';
@@ -36,6 +37,7 @@ export type CustomerInput = z.infer<typeof updateSchema>;
  * `+39 XXX XXX XXXX` and saves the form must not overwrite the real number with it.
  */
 export function parseCustomerInput(policy: Policy, body: unknown, mode: 'create' | 'update'): CustomerInput {
+  assertNoNul(body);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new AppError('VALIDATION_FAILED', 'The body must be a JSON object.');
   }

@@ -90,7 +90,7 @@ export function decodeListCursor(cursor: string | null | undefined, sortField: s
   try {
     if (cursor.length > 1500) throw new Error('too long');
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; v?: unknown; id?: unknown };
-    if (c.k === sortField && typeof c.v === 'string' && c.v.length <= 300 && typeof c.id === 'string' && UUID.test(c.id)) {
+    if (c.k === sortField && typeof c.v === 'string' && (!sortField.endsWith('At') || !Number.isNaN(Date.parse(c.v))) && c.v.length <= 300 && typeof c.id === 'string' && UUID.test(c.id)) {
       return { value: c.v, id: c.id };
     }
   } catch {

@@ -15,7 +15,7 @@ import type { RenderedRecord } from '../policy/field-access.js';
 
 const uploadMeta = z.object({
   category: z.enum(DOCUMENT_CATEGORIES),
-  title: z.string().trim().min(1).max(300),
+  title: z.string().trim().min(1).max(300).refine((t) => !t.includes('\u0000'), 'must not contain NUL'),
   contentType: z.string().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'must be a media type like application/pdf').max(127),
 });
 

@@ -37,6 +37,8 @@ export function openDatabase({ url, poolMax, log, connectTimeoutMs = 5_000, stat
     // A stuck, exhausted or unreachable database must turn into a 503 quickly, never a hang.
     connectionTimeoutMillis: connectTimeoutMs,
     statement_timeout: statementTimeoutMs,
+    // A transaction left waiting (an upload whose client stalls) is ended by the server.
+    idle_in_transaction_session_timeout: 30_000,
     idleTimeoutMillis: 30_000,
     // Lets operators (and the fault tests) tell our sessions apart in pg_stat_activity.
     application_name: 'fieldguard',

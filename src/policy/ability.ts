@@ -111,7 +111,9 @@ export function buildAbility(policy: Policy, principal: Principal, nowMs = clock
 export function createAbilityCache(max = 5000) {
   const cache = new LRUCache<string, AppAbility>({ max });
   return (policy: Policy, principal: Principal): AppAbility => {
-    const used = policy.claimsUsed.map((claim) => (claim === 'sub' ? principal.sub : (principal.claims[claim] ?? null)));
+    const used = policy.claimsUsed.map((claim) =>
+      claim === 'sub' ? principal.sub : Object.hasOwn(principal.claims, claim) ? principal.claims[claim] : null,
+    );
     const bucket = policy.usesClock ? clockBucket() : 0;
     const key = JSON.stringify([policy.version, [...principal.roles].sort(), used, bucket]);
     let ability = cache.get(key);

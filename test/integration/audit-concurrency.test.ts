@@ -19,7 +19,8 @@ let instances: Array<{ db: Db; writer: AuditWriter }>;
 let baseline: number;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // One consumer principal polls as fast as it can: the per-principal rate limit is off here.
+  t = await startTestApp({ RATE_LIMIT_MAX: '0' });
   baseline = (await t.database.query('select count(*)::int as n from audit_events')).rows[0].n;
   instances = Array.from({ length: INSTANCES }, () => {
     const db = openDatabase({ url: t.database.url, poolMax: process.env.DATABASE_URL ? 3 : 1, log: pino({ level: 'silent' }) });
@@ -80,7 +81,7 @@ describe(`${WRITERS} concurrent writers x ${EVENTS_PER_WRITER} events on ${INSTA
         after = page.nextCursor ?? '';
         if (page.items.length === 0) {
           if (!writing) break;
-          await new Promise((r) => setTimeout(r, 5));
+          await new Promise((r) => setTimeout(r, 20));
         }
       }
     })();

@@ -62,3 +62,39 @@ describe('read budget', () => {
     expect(body.errors?.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['BUDGET_EXCEEDED', 'BUDGET_EXCEEDED', 'BUDGET_EXCEEDED']);
   });
 });
+
+describe('NUL characters and forged cursors', () => {
+  it('are a 400, never a database error, through REST and GraphQL', async () => {
+    const admin = { authorization: `Bearer ${await t.token('root', 'admin')}` };
+    const { rows } = await t.database.query(`select id from customers where full_name = 'Giulia Marchetti'`);
+    const rest = await t.app.inject({ method: 'PATCH', url: `/v1/customers/${rows[0].id}`, headers: admin, payload: { notes: 'a\u0000b' } });
+    expect(rest.statusCode).toBe(400);
+    const gql = await graphql(t.app, await t.token('root', 'admin'), 'mutation($id: ID!, $n: String) { updateCustomer(id: $id, input: { notes: $n }) { id } }', { id: rows[0].id, n: 'a\u0000b' });
+    expect(gql.body.errors?.[0].extensions.code).toBe('VALIDATION_FAILED');
+    const upload = await t.app.inject({
+      method: 'POST',
+      url: `/v1/customers/${rows[0].id}/documents`,
+      headers: { ...admin, 'content-type': 'application/pdf', 'x-document-title': 'a%00b', 'x-document-category': 'invoice' },
+      payload: Buffer.from('%PDF-1.4 test'),
+    });
+    expect(upload.statusCode).toBe(400);
+    const cursor = Buffer.from(JSON.stringify({ k: 'startsAt', v: 'x', id: '00000000-0000-4000-8000-000000000000' })).toString('base64url');
+    const bookings = await t.app.inject({ url: `/v1/bookings?cursor=${cursor}`, headers: admin });
+    expect(bookings.statusCode).toBe(400);
+    expect(bookings.json().code).toBe('INVALID_CURSOR');
+  });
+});
+
+describe('a flood of bad tokens', () => {
+  it('is audited up to a bound per address, then answered 429 without growing the trail', async () => {
+    const before = (await t.database.query(`select count(*)::int as n from audit_events where action = 'authenticate'`)).rows[0].n;
+    const statuses: number[] = [];
+    for (let i = 0; i < 110; i++) {
+      statuses.push((await t.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer not-a-token-${i}` } })).statusCode);
+    }
+    const after = (await t.database.query(`select count(*)::int as n from audit_events where action = 'authenticate'`)).rows[0].n;
+    expect(after - before).toBe(100);
+    expect(statuses.slice(0, 100).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(100).every((s) => s === 429)).toBe(true);
+  });
+});
