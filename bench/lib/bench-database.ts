@@ -45,3 +45,22 @@ export async function seedCustomers(url: string, count: number): Promise<string[
     await client.end();
   }
 }
+
+/** Seeds `perCustomer` bookings for every customer, in one statement. */
+export async function seedBookings(url: string, perCustomer: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(
+      `insert into bookings (customer_id, staff_sub, service, starts_at, ends_at, notes)
+       select c.id, 'staff-' || (k % 3), 'Haircut',
+              timestamptz '2026-01-05 09:00+00' + (k * interval '7 days') + ((hashtext(c.id::text) & 255) * interval '1 hour'),
+              timestamptz '2026-01-05 10:00+00' + (k * interval '7 days') + ((hashtext(c.id::text) & 255) * interval '1 hour'),
+              'Bench booking ' || k
+       from customers c, generate_series(1, $1::int) as k`,
+      [perCustomer],
+    );
+  } finally {
+    await client.end();
+  }
+}

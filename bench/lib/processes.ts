@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { projectFile } from '../../src/paths.js';
 
-/** A fieldguard server in its own process, so load and server never share a core's event loop. */
-export async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', projectFile('src', 'server.ts')], {
+/**
+ * A fieldguard server (or, with `script`, another server that prints "listening on") in
+ * its own process, so load and server never share a core's event loop.
+ */
+export async function startServer(env: Record<string, string>, port: number, script = projectFile('src', 'server.ts')): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -33,10 +36,18 @@ export interface LoadResult {
   errors: number;
 }
 
+/** A request body to load with (GraphQL): sent as POST. */
+export interface LoadBody {
+  method: 'POST';
+  body: string;
+}
+
 /** Runs autocannon as a separate process against 127.0.0.1 and parses its JSON report. */
-export function runLoad(url: string, headers: Record<string, string>, seconds: number, connections = 50): Promise<LoadResult> {
+export function runLoad(url: string, headers: Record<string, string>, seconds: number, connections = 50, body?: LoadBody): Promise<LoadResult> {
+  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`load only goes to 127.0.0.1, not ${url}`);
   const args = [projectFile('node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', String(connections), '-d', String(seconds)];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
+  if (body) args.push('-m', body.method, '-b', body.body);
   args.push(url);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
