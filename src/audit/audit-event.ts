@@ -2,7 +2,8 @@ import type { Principal } from '../auth/principal.js';
 
 /** Who asked, through which door, why: the part of an audit event every request shares. */
 export interface AuditContext {
-  principal: Principal;
+  /** Null when nothing verified could be trusted (a refused credential). */
+  principal: Principal | null;
   channel: 'rest' | 'graphql' | 'cli';
   requestId: string;
   /** Free text from the X-Purpose header: why the caller says it needs the data. */

@@ -20,14 +20,15 @@ export async function recordAuditEvent(
   trx?: Db,
 ): Promise<string> {
   const eventId = randomUUID();
+  const actor = ctx.principal;
   try {
     await writer.write(
       {
         eventId,
         occurredAt: new Date(),
-        actorSub: storableText(ctx.principal.sub),
-        actorRoles: ctx.principal.roles.map(storableText),
-        actorTokenId: ctx.principal.tokenId === null ? null : storableText(ctx.principal.tokenId),
+        actorSub: actor ? storableText(actor.sub) : null,
+        actorRoles: actor ? actor.roles.map(storableText) : [],
+        actorTokenId: actor?.tokenId ? storableText(actor.tokenId) : null,
         channel: ctx.channel,
         action: decision.action,
         resourceType: decision.resourceType,
@@ -56,7 +57,7 @@ export async function recordAuditEvent(
     {
       audit: true,
       eventId,
-      actor: ctx.principal.sub,
+      actor: actor?.sub ?? null,
       action: decision.action,
       resourceType: decision.resourceType,
       resourceCount: decision.resourceIds.length,

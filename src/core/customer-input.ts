@@ -1,8 +1,6 @@
-import { assertNoNul } from './no-nul.js';
 import { z } from 'zod';
-import { AppError } from '../errors.js';
 import type { Policy } from '../policy/load-policy.js';
-import { rejectMaskedValues, validationError } from './record-access.js';
+import { parseWriteBody } from './write-input.js';
 
 /** Fields a caller may ever send; the rest (id, timestamps) belong to the service. */
 const writable = {
@@ -31,25 +29,6 @@ const updateSchema = z.object(writable).partial().strict();
 
 export type CustomerInput = z.infer<typeof updateSchema>;
 
-/**
- * Validates a create or update body. Unknown fields are refused rather than ignored (no
- * mass assignment), and so is a masked value sent back: a client that read
- * `+39 XXX XXX XXXX` and saves the form must not overwrite the real number with it.
- */
-export function parseCustomerInput(policy: Policy, body: unknown, mode: 'create' | 'update'): CustomerInput {
-  assertNoNul(body);
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new AppError('VALIDATION_FAILED', 'The body must be a JSON object.');
-  }
-  const unknown = Object.keys(body).filter((k) => !(k in writable));
-  if (unknown.length > 0) {
-    throw new AppError('UNKNOWN_FIELD', `Unknown or read-only fields: ${unknown.join(', ')}.`, { fields: unknown });
-  }
-  rejectMaskedValues({ policy }, 'Customer', body);
-  const parsed = (mode === 'create' ? createSchema : updateSchema).safeParse(body);
-  if (!parsed.success) throw validationError(parsed.error.issues);
-  if (mode === 'update' && Object.keys(parsed.data).length === 0) {
-    throw new AppError('VALIDATION_FAILED', 'The body names no field to update.');
-  }
-  return parsed.data;
-}
+/** Validates a create or update body (see parseWriteBody). */
+export const parseCustomerInput = (policy: Policy, body: unknown, mode: 'create' | 'update'): CustomerInput =>
+  parseWriteBody(policy, 'Customer', { writable, create: createSchema, update: updateSchema }, body, mode);

@@ -42,7 +42,7 @@ export async function uploadDocument(ctx: RequestContext, up: Upload): Promise<R
     assertCan(ctx, 'create', DOCUMENT);
     const parsed = uploadMeta.safeParse({ category: up.category, title: up.title, contentType: up.contentType });
     if (!parsed.success) throw validationError(parsed.error.issues);
-    const meta = { ...parsed.data, customerId: up.customerId, createdBy: ctx.audit.principal.sub };
+    const meta = { ...parsed.data, customerId: up.customerId, createdBy: ctx.principal.sub };
     assertCan(ctx, 'create', DOCUMENT, meta);
     if (up.declaredBytes !== null && up.declaredBytes > up.maxBytes) throw tooLarge(up.maxBytes);
     return ctx.db.transaction().execute(async (trx) => {

@@ -16,9 +16,9 @@ import type { RequestContext } from './request-context.js';
  * neither parallel requests nor aliased fields in one GraphQL query can overshoot it.
  */
 export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditDecision, 'action' | 'resourceIds'>, ids: string[]): Promise<void> {
-  const budget = budgetFor(ctx.policy.readBudgets, ctx.audit.principal.roles);
+  const budget = budgetFor(ctx.policy.readBudgets, ctx.principal.roles);
   if (!budget || ids.length === 0) return;
-  const sub = ctx.audit.principal.sub;
+  const sub = ctx.principal.sub;
   const now = Date.now();
   const since = new Date(now - budget.windowMs);
   // Counted and recorded under a per-person lock, so concurrent requests (or the
@@ -61,7 +61,7 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
  */
 async function secondsUntilFits(ctx: RequestContext, budget: ReadBudget, ids: string[], count: number, now: number): Promise<number> {
   const since = new Date(now - budget.windowMs);
-  const freedAt = ids.length > budget.customers ? null : await history.nthOldestLastRead(ctx.db, ctx.audit.principal.sub, since, ids, count - budget.customers);
+  const freedAt = ids.length > budget.customers ? null : await history.nthOldestLastRead(ctx.db, ctx.principal.sub, since, ids, count - budget.customers);
   const at = freedAt ? freedAt.getTime() + budget.windowMs : now + budget.windowMs;
   return Math.max(1, Math.ceil((at - now) / 1000));
 }

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/principal.js';
 import type { Log } from '../log.js';
 import type { AuditContext } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
@@ -13,6 +14,8 @@ export interface RequestContext {
   policy: Policy;
   /** The running policy's holder: for reloads and previews. */
   policyStore: PolicyStore;
+  /** The verified caller. */
+  principal: Principal;
   /** Built once per request from the caller's roles. */
   ability: AppAbility;
   audit: AuditContext;

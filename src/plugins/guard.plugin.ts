@@ -1,3 +1,5 @@
+import type { AuditContext } from '../audit/audit-event.js';
+import type { Principal } from '../auth/principal.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuditWriter } from '../audit/audit-writer.js';
@@ -22,6 +24,24 @@ export const clip = (value: string | undefined, max: number) =>
   // Control characters would let a caller forge lines in downstream log viewers.
   value ? value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max) : null;
 
+/** The request facts every audit event carries, for a verified principal or none. */
+export function auditContextOf(
+  request: FastifyRequest,
+  channel: AuditContext['channel'],
+  principal: Principal | null,
+  policyVersion: string,
+): AuditContext {
+  return {
+    principal,
+    channel,
+    requestId: request.id,
+    purpose: clip(request.headers['x-purpose'] as string | undefined, 200),
+    clientIp: request.ip ?? null,
+    userAgent: clip(request.headers['user-agent'], 512),
+    policyVersion,
+  };
+}
+
 async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore: PolicyStore; auditWriter: AuditWriter }) {
   app.decorate('db', options.db);
   app.decorate('policyStore', options.policyStore);
@@ -40,16 +60,9 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore:
       policy,
       policyStore: app.policyStore,
       auditWriter: app.auditWriter,
+      principal,
       ability: app.policyStore.abilityFor(policy, principal),
-      audit: {
-        principal,
-        channel,
-        requestId: this.id,
-        purpose: clip(this.headers['x-purpose'] as string | undefined, 200),
-        clientIp: this.ip ?? null,
-        userAgent: clip(this.headers['user-agent'], 512),
-        policyVersion: policy.version,
-      },
+      audit: auditContextOf(this, channel, principal, policy.version),
     };
     contexts.set(this, context);
     return context;
