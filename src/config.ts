@@ -49,6 +49,8 @@ export interface AuthConfig {
   devSecret: string | undefined;
   /** Minimum time between two JWKS fetches triggered by unknown `kid`s. */
   jwksCooldownMs: number;
+  /** How long a verified token is trusted without checking its signature again (0: never cached). */
+  tokenCacheMs: number;
 }
 
 /** Thrown for a bad environment; its message is the one line the operator sees. */
@@ -91,6 +93,7 @@ const schema = z.object({
   AUTH_ROLES_CLAIM: z.string().trim().min(1).default('roles'),
   AUTH_DEV_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_JWKS_COOLDOWN_MS: millis(30_000),
+  AUTH_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   CORS_ORIGINS: origins.default([]),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(3000),
   RATE_LIMIT_WINDOW_MS: millis(60_000),
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rolesClaim: e.AUTH_ROLES_CLAIM,
       devSecret: e.AUTH_DEV_SECRET,
       jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
+      tokenCacheMs: e.AUTH_TOKEN_CACHE_SECONDS * 1000,
     },
     http: { corsOrigins: e.CORS_ORIGINS, rateLimitMax: e.RATE_LIMIT_MAX, rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS },
   };

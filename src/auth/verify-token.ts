@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.js';
 import { AppError } from '../errors.js';
@@ -14,6 +15,9 @@ const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
  * them, but a token carrying them is an attack by construction, so it is refused by name.
  */
 const KEY_REFERENCES = ['jku', 'x5u', 'jwk', 'x5c'];
+
+/** Distinct verified tokens remembered at once; a busy instance sees a few thousand callers. */
+const VERIFIED_TOKENS_MAX = 10_000;
 
 const REGISTERED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
@@ -51,7 +55,21 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     ...(config.audience ? { audience: config.audience } : {}),
   };
 
-  return async (token) => {
+  // Checking an ES256 signature costs far more CPU than the rest of a read, and a client
+  // sends the same token with every request: a verified token is trusted again without
+  // its signature for at most `tokenCacheMs` and never past its own `exp`. Only tokens
+  // that passed every check are remembered; a refused one is checked in full each time.
+  const verified = config.tokenCacheMs > 0 ? new LRUCache<string, { principal: Principal; trustedUntilMs: number }>({ max: VERIFIED_TOKENS_MAX }) : null;
+
+  const verify = async (token: string): Promise<Principal> => {
+    const hit = verified?.get(token);
+    if (hit && Date.now() < hit.trustedUntilMs) return hit.principal;
+    const { principal, expiresAtMs } = await verifyFully(token);
+    verified?.set(token, { principal, trustedUntilMs: Math.min(expiresAtMs, Date.now() + config.tokenCacheMs) });
+    return principal;
+  };
+
+  const verifyFully = async (token: string) => {
     if (token.length > MAX_TOKEN_LENGTH) throw invalid('too large');
     let payload: JWTPayload;
     try {
@@ -64,8 +82,10 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     } catch (err) {
       throw translate(err);
     }
-    return toPrincipal(payload, config.rolesClaim);
+    // jose accepted it up to exp + tolerance; the cache keeps it no longer than that.
+    return { principal: toPrincipal(payload, config.rolesClaim), expiresAtMs: (payload.exp! + CLOCK_TOLERANCE_SECONDS) * 1000 };
   };
+  return verify;
 }
 
 function readHeader(token: string): Record<string, unknown> {
@@ -90,7 +110,8 @@ function toPrincipal(payload: JWTPayload, rolesClaim: string): Principal {
     if (REGISTERED_CLAIMS.has(name) || name === rolesClaim) continue;
     if (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) claims[name] = value;
   }
-  return { sub: payload.sub, roles, tokenId, claims };
+  // Frozen: a cached principal serves many requests, so none of them may change it.
+  return Object.freeze({ sub: payload.sub, roles: Object.freeze([...roles]) as string[], tokenId, claims: Object.freeze(claims) });
 }
 
 function translate(err: unknown): AppError {
