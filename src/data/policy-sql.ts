@@ -28,31 +28,62 @@ export function sqlFilterFor(
   field?: string,
   table?: string,
 ): SqlFilter | null {
-  // Roles combine as a union: a record is selected if any role's rules select it.
+  // A filter is a pure function of the (immutable) ability and the arguments, and every
+  // request asks for the same few, so each is translated once per ability.
+  let memo = filterMemos.get(ability);
+  if (!memo) filterMemos.set(ability, (memo = new Map()));
+  const key = `${actions.join(',')}|${type}|${field ?? ''}|${table ?? ''}`;
+  if (memo.has(key)) return memo.get(key)!;
+  const filter = translate(ability, actions, type, field, table);
+  memo.set(key, filter);
+  return filter;
+}
+
+const filterMemos = new WeakMap<object, Map<string, SqlFilter | null>>();
+
+function translate(ability: { parts: readonly AnyAbility[] }, actions: readonly string[], type: string, field?: string, table?: string): SqlFilter | null {
+  // Roles combine as a union, and so do the actions: a record is selected if any role's
+  // rules for any of the actions select it.
   const branches: SqlFilter[] = [];
+  const seen = new Set<string>();
+  const toSql = (rule: { ast: unknown; inverted: boolean }) => ruleToSql(rule, table);
   for (const part of ability.parts) {
-    const filter = partFilter(part, actions, type, field, table);
-    if (filter === TRUE) return TRUE;
-    if (filter) branches.push(filter);
+    for (const action of actions) {
+      const rules = withoutRepeats(part.rulesFor(action, type, field));
+      // Roles and actions often carry the same conditions (read and read_masked of one
+      // "visible customer" rule): the same rule list adds nothing to the OR.
+      const key = JSON.stringify(rules.map((r) => [r.inverted, r.conditions ? r.ast : null]));
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const filter = rulesToCondition<AnyAbility, SqlFilter, SqlFilter>(rules, toSql, {
+        and: (parts) => (eb) => eb.and(parts.map((p) => p(eb))),
+        or: (parts) => (eb) => eb.or(parts.map((p) => p(eb))),
+        empty: () => TRUE,
+      });
+      if (filter === TRUE) return TRUE;
+      if (filter) branches.push(filter);
+    }
   }
   if (branches.length === 0) return null;
   return branches.length === 1 ? branches[0]! : (eb) => eb.or(branches.map((b) => b(eb)));
 }
 
-function partFilter(ability: AnyAbility, actions: readonly string[], type: string, field?: string, table?: string): SqlFilter | null {
-  const branches: SqlFilter[] = [];
-  const toSql = (rule: { ast: unknown; inverted: boolean }) => ruleToSql(rule, table);
-  for (const action of actions) {
-    const filter = rulesToCondition<AnyAbility, SqlFilter, SqlFilter>(ability.rulesFor(action, type, field), toSql, {
-      and: (parts) => (eb) => eb.and(parts.map((p) => p(eb))),
-      or: (parts) => (eb) => eb.or(parts.map((p) => p(eb))),
-      empty: () => TRUE,
-    });
-    if (filter === TRUE) return TRUE;
-    if (filter) branches.push(filter);
-  }
-  if (branches.length === 0) return null;
-  return branches.length === 1 ? branches[0]! : (eb) => eb.or(branches.map((b) => b(eb)));
+/**
+ * Drops a conditional rule whose conditions (and kind) repeat a higher-priority rule's:
+ * rules granting different fields under one condition would each add the same OR
+ * branch. Safe because the later copy is bounded by at least the same `cannot` rules,
+ * so its records are a subset of the earlier copy's; a repeated `cannot` excludes
+ * nothing the first did not.
+ */
+function withoutRepeats<R extends { inverted: boolean; conditions?: unknown; ast?: unknown }>(rules: readonly R[]): R[] {
+  const seen = new Set<string>();
+  return rules.filter((rule) => {
+    if (!rule.conditions) return true;
+    const key = JSON.stringify([rule.inverted, rule.ast]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function ruleToSql(rule: { ast: unknown; inverted: boolean }, table: string | undefined): SqlFilter {

@@ -51,7 +51,49 @@ export function canSee(ability: AppAbility, type: string, record: object): boole
 
 /** Three-way decision per field: clear beats masked beats withheld. */
 export function decideFields(ability: AppAbility, policy: Policy, type: string, record: object): FieldDecision {
-  const resource = resourceOf(policy, type);
+  const memo = decisionsOf(ability, policy, type);
+  const target = memo.conditional.length > 0 ? subjectOf(type, record) : null;
+  let key = '';
+  for (const rule of memo.conditional) key += rule.matchesConditions(target) ? '1' : '0';
+  let decision = memo.byMatches.get(key);
+  if (!decision) {
+    decision = computeDecision(ability, resourceOf(policy, type), type, target ?? subjectOf(type, record));
+    memo.byMatches.set(key, decision);
+  }
+  return decision;
+}
+
+/**
+ * A field decision depends on the record only through which conditional rules match it
+ * (CASL's permittedFieldsOf toggles each matching rule's fields in order). So decisions
+ * are computed once per ability, type and pattern of matching rules, not per record: a
+ * list of 50 costs 50 condition checks, not 50 full field computations per role.
+ */
+interface DecisionMemo {
+  /** The rules with conditions that can grant or take away a read or masked read of the type. */
+  conditional: Array<{ matchesConditions(subject: unknown): boolean }>;
+  byMatches: Map<string, FieldDecision>;
+}
+
+const decisionMemos = new WeakMap<AppAbility, Map<string, DecisionMemo>>();
+
+function decisionsOf(ability: AppAbility, policy: Policy, type: string): DecisionMemo {
+  let byType = decisionMemos.get(ability);
+  if (!byType) decisionMemos.set(ability, (byType = new Map()));
+  // An ability is built from one policy version; the version keeps a memo honest anyway.
+  const memoKey = `${policy.version}\u0000${type}`;
+  let memo = byType.get(memoKey);
+  if (!memo) {
+    const rules = ability.parts.flatMap((part) => DECIDING_ACTIONS.flatMap((action) => part.possibleRulesFor(action, type)));
+    memo = { conditional: rules.filter((rule) => rule.conditions !== undefined), byMatches: new Map() };
+    byType.set(memoKey, memo);
+  }
+  return memo;
+}
+
+const DECIDING_ACTIONS = ['read', 'read_masked'] as const;
+
+function computeDecision(ability: AppAbility, resource: ResourcePolicy, type: string, record: object): FieldDecision {
   const clear = new Set(permittedFields(ability, resource, 'read', type, record));
   const maskable = new Set(permittedFields(ability, resource, 'read_masked', type, record));
   const decision: FieldDecision = { clear: [], masked: [], withheld: [] };
@@ -60,7 +102,11 @@ export function decideFields(ability: AppAbility, policy: Policy, type: string, 
     else if (maskable.has(field) && resource.masks.has(field)) decision.masked.push(field);
     else decision.withheld.push(field);
   }
-  return decision;
+  // Shared by every record with the same pattern: nobody may change it.
+  Object.freeze(decision.clear);
+  Object.freeze(decision.masked);
+  Object.freeze(decision.withheld);
+  return Object.freeze(decision);
 }
 
 /** Renders a record for the caller. Withheld fields are omitted, never sent as null. */
