@@ -20,6 +20,8 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
   if (!budget || ids.length === 0) return;
   const sub = ctx.principal.sub;
   const now = Date.now();
+  // Customers this person read moments ago are already in the count: nothing to add.
+  if (ctx.recentReads.allRecorded(sub, ids, budget.windowMs, now)) return;
   const since = new Date(now - budget.windowMs);
   // Counted and recorded under a per-person lock, so concurrent requests (or the
   // parallel fields of one GraphQL query) are counted one after the other, on any instance.
@@ -31,7 +33,10 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
     budget: budget.customers,
     recordOver: budget.onExceed === 'alert',
   });
-  if (count <= budget.customers) return;
+  if (count <= budget.customers) {
+    ctx.recentReads.remember(sub, ids, now);
+    return;
+  }
 
   const block = budget.onExceed === 'block';
   if (!(await history.anomalyRecordedSince(ctx.db, sub, since))) {

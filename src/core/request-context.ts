@@ -6,6 +6,7 @@ import type { Db } from '../data/database.js';
 import type { AppAbility } from '../policy/ability.js';
 import type { Policy } from '../policy/load-policy.js';
 import type { PolicyStore } from '../policy/policy-store.js';
+import type { RecentReads } from './recent-reads.js';
 
 /** Everything the core needs for one request, whichever door it came through. */
 export interface RequestContext {
@@ -21,4 +22,6 @@ export interface RequestContext {
   audit: AuditContext;
   /** The instance's audit writer (group commit, chain lock). */
   auditWriter: AuditWriter;
+  /** The instance's memory of reads just recorded against read budgets. */
+  recentReads: RecentReads;
 }

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuditWriter } from '../audit/audit-writer.js';
+import { RecentReads } from '../core/recent-reads.js';
 import type { RequestContext } from '../core/request-context.js';
 import type { Db } from '../data/database.js';
 import { AppError } from '../errors.js';
@@ -47,6 +48,7 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore:
   app.decorate('policyStore', options.policyStore);
   app.decorate('auditWriter', options.auditWriter);
   const contexts = new WeakMap<FastifyRequest, RequestContext>();
+  const recentReads = new RecentReads();
   app.decorateRequest('guardContext', function (this: FastifyRequest, channel: 'rest' | 'graphql') {
     const cached = contexts.get(this);
     if (cached) return cached;
@@ -60,6 +62,7 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore:
       policy,
       policyStore: app.policyStore,
       auditWriter: app.auditWriter,
+      recentReads,
       principal,
       ability: app.policyStore.abilityFor(policy, principal),
       audit: auditContextOf(this, channel, principal, policy.version),

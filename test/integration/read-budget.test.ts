@@ -132,3 +132,37 @@ describe('the per-actor report after a scrape', () => {
     expect(report.anomalies).toEqual([expect.objectContaining({ action: 'anomaly.bulk_access', details: expect.objectContaining({ budget: 5, count: 6 }) })]);
   });
 });
+
+describe('re-reads of customers just counted', () => {
+  let counted: TestApp;
+  let budgetCalls = 0;
+  beforeAll(async () => {
+    counted = await startTestApp({ POLICY_FILE: writeTestPolicy() }, { onStatement: (text) => void (/^\s*select fieldguard_count_and_record_reads\(/.test(text) && budgetCalls++) });
+  });
+  afterAll(() => counted?.close());
+  const read = async (url: string, sub: string) => counted.app.inject({ url, headers: { authorization: `Bearer ${await counted.token(sub, 'agent')}` } });
+
+  it('skip the per-person count for a customer read moments ago, and count a new one', async () => {
+    const [first, second] = (await counted.database.query(`select id from customers where privacy_level = 'standard' order by id limit 2`)).rows.map((r) => r.id);
+    expect((await read(`/v1/customers/${first}`, 'erin')).statusCode).toBe(200);
+    expect(budgetCalls).toBe(1);
+    for (let i = 0; i < 3; i++) expect((await read(`/v1/customers/${first}`, 'erin')).statusCode).toBe(200);
+    expect(budgetCalls).toBe(1);
+    // Another person's read of the same customer is theirs to count.
+    expect((await read(`/v1/customers/${first}`, 'frank')).statusCode).toBe(200);
+    expect(budgetCalls).toBe(2);
+    expect((await read(`/v1/customers/${second}`, 'erin')).statusCode).toBe(200);
+    expect(budgetCalls).toBe(3);
+  });
+
+  it('never let a caller past the budget: a page with one uncounted customer is counted in full', async () => {
+    const page = async (cursor?: string) => read(`/v1/customers?limit=2${cursor ? `&cursor=${cursor}` : ''}`, 'gina');
+    const one = await page();
+    const two = await page(one.json().nextCursor);
+    expect([one.statusCode, two.statusCode]).toEqual([200, 200]);
+    expect((await page()).statusCode).toBe(200); // 4 of 5, all counted moments ago
+    const three = await page(two.json().nextCursor);
+    expect(three.statusCode).toBe(429); // 6 of 5
+    expect((await page()).statusCode).toBe(200); // still the same 4
+  });
+});
