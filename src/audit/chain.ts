@@ -30,8 +30,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-export function contentOf(row: ChainedContent): string {
-  return canonicalJson({
+/** The hashed content of a row as an object: the canonical form sorts these keys. */
+export function contentObject(row: ChainedContent): Record<string, unknown> {
+  return {
     seq: String(row.seq),
     eventId: row.eventId,
     occurredAt: row.occurredAt.toISOString(),
@@ -55,7 +56,24 @@ export function contentOf(row: ChainedContent): string {
     policyVersion: row.policyVersion,
     details: row.details ?? null,
     prevHash: row.prevHash,
-  });
+  };
+}
+
+// The top-level keys in canonical (sorted) order with their JSON prefixes, computed once:
+// every request hashes one row, so contentOf skips canonicalJson's per-call key sort.
+const SORTED_KEYS = Object.keys(contentObject({ occurredAt: new Date(0) } as ChainedContent)).sort();
+const KEY_PREFIXES = SORTED_KEYS.map((key) => `${JSON.stringify(key)}:`);
+
+/** canonicalJson(contentObject(row)), the text the chain hash covers, built directly. */
+export function contentOf(row: ChainedContent): string {
+  const values = contentObject(row);
+  let out = '';
+  for (let i = 0; i < SORTED_KEYS.length; i++) {
+    const value = values[SORTED_KEYS[i]!];
+    if (value === undefined) continue;
+    out += `${out ? ',' : ''}${KEY_PREFIXES[i]}${canonicalJson(value)}`;
+  }
+  return `{${out}}`;
 }
 
 /** hash = sha256(prev_hash || canonical JSON of the row). */
