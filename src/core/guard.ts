@@ -40,6 +40,8 @@ export function assertCan(ctx: RequestContext, action: Action, type: string, rec
 
 /** Field decisions for the audit row: the union over every record in a response. */
 export function mergeDecisions(decisions: FieldDecision[]): Required<Pick<AuditDecision, 'fieldsClear' | 'fieldsMasked' | 'fieldsWithheld'>> {
-  const union = (key: keyof FieldDecision) => [...new Set(decisions.flatMap((d) => d[key]))];
+  // Records with the same pattern share one decision object: merge each once.
+  const distinct = [...new Set(decisions)];
+  const union = (key: keyof FieldDecision) => [...new Set(distinct.flatMap((d) => d[key]))];
   return { fieldsClear: union('clear'), fieldsMasked: union('masked'), fieldsWithheld: union('withheld') };
 }

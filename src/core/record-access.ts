@@ -20,7 +20,7 @@ export const clearFilterFor = (ctx: RequestContext, type: string, field: string)
   sqlFilterFor(ctx.ability, ['read'], type, field) ?? NOTHING;
 
 export const renderAs = (ctx: RequestContext, type: string, record: object): RenderedRecord =>
-  renderRecord(ctx.ability, ctx.policy, type, { ...record });
+  renderRecord(ctx.ability, ctx.policy, type, record as Record<string, unknown>);
 
 /** 403 naming every sent field the caller's roles may not write on this record. */
 export function assertWritable(ctx: RequestContext, type: string, action: 'create' | 'update', record: object, input: object): void {
