@@ -98,9 +98,16 @@ export async function listBookingsOfCustomers(
     assertCan(ctx, 'read', TYPE);
     const wanted = queries.map((q) => ({ customerId: q.customerId, size: pageLimit(q.first), after: decodeListCursor(q.after, 'startsAt') }));
     const limit = Math.max(...wanted.map((w) => w.size)) + 1;
-    const rows = await bookings.listBookingsOfCustomers(ctx.db, { where: visibleBookings(ctx), customers: wanted, limit });
+    const customerIds = [...new Set(wanted.map((w) => w.customerId))];
+    const rows = await bookings.listBookingsOfCustomers(ctx.db, { where: visibleBookings(ctx, customerIds), customers: wanted, limit });
+    const byCustomer = new Map<string, Booking[]>();
+    for (const b of rows) {
+      const list = byCustomer.get(b.customerId);
+      if (list) list.push(b);
+      else byCustomer.set(b.customerId, [b]);
+    }
     const pages = wanted.map((w) => {
-      const mine = rows.filter((b) => b.customerId === w.customerId && (!w.after || b.startsAt > w.after.value || (b.startsAt === w.after.value && b.id > w.after.id)));
+      const mine = (byCustomer.get(w.customerId) ?? []).filter((b) => !w.after || b.startsAt > w.after.value || (b.startsAt === w.after.value && b.id > w.after.id));
       const page = mine.slice(0, w.size);
       const last = page[page.length - 1];
       return { rows: page, nextCursor: mine.length > w.size && last ? encodeListCursor('startsAt', last.startsAt, last.id) : null };

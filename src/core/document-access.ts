@@ -14,10 +14,11 @@ export const DOCUMENT = 'Document';
 /**
  * A document exists for the caller when the document rules (by category) let it see the
  * document AND the customer rules let it see the document's customer. Both run in SQL.
+ * `customerIds`: the documents asked for belong to these customers (a batch).
  */
-export const visibleDocuments = (ctx: RequestContext): SqlFilter[] => [
+export const visibleDocuments = (ctx: RequestContext, customerIds?: readonly string[]): SqlFilter[] => [
   visibleFilterFor(ctx, DOCUMENT),
-  existsVisibleParent('customers', 'documents.customerId', customerVisible(ctx, PARENT)),
+  existsVisibleParent('customers', 'documents.customerId', customerVisible(ctx, PARENT), customerIds),
 ];
 
 /** What the trail records about a document: never its title (it may name a person). */

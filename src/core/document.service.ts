@@ -40,7 +40,8 @@ export async function listCustomerDocuments(ctx: RequestContext, customerId: str
 export async function listDocumentsOfCustomers(ctx: RequestContext, customerIds: string[]): Promise<RenderedRecord[][]> {
   return auditingDenials(ctx, { action: 'list', resourceType: DOCUMENT, resourceIds: [] }, async () => {
     assertCan(ctx, 'read', DOCUMENT);
-    const found = await documents.listDocumentsOfCustomers(ctx.db, [...new Set(customerIds)], visibleDocuments(ctx));
+    const ids = [...new Set(customerIds)];
+    const found = await documents.listDocumentsOfCustomers(ctx.db, ids, visibleDocuments(ctx, ids));
     const rendered = new Map(found.map((d) => [d.id, render(ctx, d)]));
     if (found.length > 0) {
       await audit(ctx, { action: 'list', resourceType: DOCUMENT, resourceIds: found.map((d) => d.id), outcome: 'allowed', ...mergeDecisions([...rendered.values()].map((r) => r.access)) });

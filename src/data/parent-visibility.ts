@@ -10,12 +10,16 @@ import type { SqlFilter } from './policy-sql.js';
 export const PARENT = 'parent';
 
 export const existsVisibleParent =
-  (parentTable: string, foreignKey: string, parentVisible: SqlFilter): SqlFilter =>
-  (eb) =>
-    eb.exists(
-      eb
-        .selectFrom(`${parentTable} as ${PARENT}`)
-        .select(sql.lit(1).as('one'))
-        .whereRef(`${PARENT}.id`, '=', foreignKey)
-        .where(parentVisible),
-    );
+  (parentTable: string, foreignKey: string, parentVisible: SqlFilter, parentIds?: readonly string[]): SqlFilter =>
+  (eb) => {
+    let parents = eb
+      .selectFrom(`${parentTable} as ${PARENT}`)
+      .select(sql.lit(1).as('one'))
+      .whereRef(`${PARENT}.id`, '=', foreignKey)
+      .where(parentVisible);
+    // When the children are already restricted to some parents (a batch of nested lists),
+    // saying so again changes no result, but PostgreSQL does not carry an `= any` across
+    // the join: without it the planner hashes every visible parent row of the table.
+    if (parentIds) parents = parents.where(`${PARENT}.id`, '=', eb.fn.any(eb.val([...parentIds])));
+    return eb.exists(parents);
+  };
