@@ -7,6 +7,7 @@ import * as customerReads from './2026-11-23T2040_customer-reads.js';
 import * as bookings from './2026-11-23T2050_bookings.js';
 import * as documents from './2026-11-23T2055_documents.js';
 import * as readBudgetFunction from './2026-11-23T2100_read-budget-function.js';
+import * as auditAppendFunction from './2026-11-23T2200_audit-append-function.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T2050_bookings': bookings,
   '2026-11-23T2055_documents': documents,
   '2026-11-23T2100_read-budget-function': readBudgetFunction,
+  '2026-11-23T2200_audit-append-function': auditAppendFunction,
 };

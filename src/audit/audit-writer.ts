@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../data/database.js';
+import { prepareOnEachConnection } from '../data/prepared-statements.js';
 import type { Log } from '../log.js';
-import { CHAIN_LOCK_KEY, chainHash, GENESIS_HASH, type ChainedContent } from './chain.js';
+import { contentSegments, type ChainedContent } from './chain.js';
 
 /** An audit row before the chain gives it a position and hashes. */
 export type PendingAuditRow = Omit<ChainedContent, 'seq' | 'prevHash'>;
@@ -15,33 +16,28 @@ export interface AuditWriter {
 }
 
 export interface AuditWriterOptions {
-  /** Batch concurrent rows into one transaction and one INSERT (group commit). */
+  /** Batch concurrent rows into one statement and one commit (group commit). */
   groupCommit: boolean;
   maxBatch?: number;
 }
 
-/** Appends rows to the chain inside `trx`, holding the chain lock until it ends. */
-export async function appendToChain(trx: Db, rows: PendingAuditRow[]): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`.execute(trx);
-  const head = await trx.selectFrom('auditEvents').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  let seq = head ? BigInt(head.seq) : 0n;
-  let prevHash = head?.hash ?? GENESIS_HASH;
-  const chained = rows.map((row) => {
-    seq += 1n;
-    const content: ChainedContent = { ...row, seq: seq.toString(), prevHash };
-    const hash = chainHash(content);
-    prevHash = hash;
-    return columnsOf(content, hash);
-  });
-  // A batch goes as one JSON parameter, not 24 parameters per row: PostgreSQL parses a
-  // short statement instead of a VALUES list of thousands of placeholders, and no query
-  // builder walks it. jsonb_populate_recordset maps keys to columns by name.
-  await sql`insert into audit_events select * from jsonb_populate_recordset(null::audit_events, ${JSON.stringify(chained)}::jsonb)`.execute(trx);
+/**
+ * Appends rows to the chain in one statement (one round trip): the database takes the
+ * chain lock, reads the head and computes each row's position and hash from the content
+ * cut in three by contentSegments (see the migration defining the function). Inside a
+ * caller's transaction the lock is held until that transaction ends.
+ */
+export async function appendToChain(db: Db, rows: PendingAuditRow[]): Promise<void> {
+  const contents = rows.map((row) => columnsOf(row));
+  const segments = rows.flatMap((row) => contentSegments(row));
+  const query = sql`select fieldguard_append_audit(${JSON.stringify(contents)}::jsonb, ${segments}::text[])`.compile(db);
+  // Every batch runs it: prepared once per connection.
+  prepareOnEachConnection(query.sql);
+  await db.executeQuery(query);
 }
 
-/** The row under its column names; the timestamp keeps its milliseconds, as hashed. */
-const columnsOf = (row: ChainedContent, hash: string) => ({
-  seq: row.seq,
+/** The row under its column names, without its chain position; the timestamp keeps its milliseconds, as hashed. */
+const columnsOf = (row: PendingAuditRow) => ({
   event_id: row.eventId,
   occurred_at: row.occurredAt.toISOString(),
   actor_sub: row.actorSub ?? null,
@@ -63,15 +59,13 @@ const columnsOf = (row: ChainedContent, hash: string) => ({
   user_agent: row.userAgent ?? null,
   policy_version: row.policyVersion,
   details: row.details ?? null,
-  prev_hash: row.prevHash,
-  hash,
 });
 
 /**
  * The audit writer of one service instance. With group commit, rows that arrive while
- * a flush is running wait for the next one, so under load one transaction carries
- * many rows and the chain lock is taken once per batch, not once per request. Each
- * caller still waits for the commit of the batch holding its own row.
+ * an append is running wait for the next one, so under load one statement carries many
+ * rows and the chain lock is taken once per batch, not once per request. Each caller
+ * still waits for the commit of the batch holding its own row.
  */
 export function createAuditWriter(db: Db, log: Log, options: AuditWriterOptions): AuditWriter {
   const maxBatch = options.maxBatch ?? 500;
@@ -82,13 +76,13 @@ export function createAuditWriter(db: Db, log: Log, options: AuditWriterOptions)
     while (queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
       try {
-        await db.transaction().execute((trx) => appendToChain(trx, batch.map((b) => b.row)));
+        await appendToChain(db, batch.map((b) => b.row));
         for (const b of batch) b.resolve();
       } catch (err) {
         log.error({ err: { code: (err as { code?: string }).code, type: (err as Error).name }, rows: batch.length }, 'audit batch failed');
         // One bad row must not fail its neighbours' requests: retry each on its own.
         if (batch.length === 1) batch[0]!.reject(err);
-        else for (const b of batch) await db.transaction().execute((trx) => appendToChain(trx, [b.row])).then(b.resolve, b.reject);
+        else for (const b of batch) await appendToChain(db, [b.row]).then(b.resolve, b.reject);
       }
     }
     flushing = false;
@@ -97,7 +91,7 @@ export function createAuditWriter(db: Db, log: Log, options: AuditWriterOptions)
   return {
     write(row, trx) {
       if (trx) return appendToChain(trx, [row]);
-      if (!options.groupCommit) return db.transaction().execute((t) => appendToChain(t, [row]));
+      if (!options.groupCommit) return appendToChain(db, [row]);
       return new Promise<void>((resolve, reject) => {
         queue.push({ row, resolve, reject });
         if (!flushing) {

@@ -64,16 +64,40 @@ export function contentObject(row: ChainedContent): Record<string, unknown> {
 const SORTED_KEYS = Object.keys(contentObject({ occurredAt: new Date(0) } as ChainedContent)).sort();
 const KEY_PREFIXES = SORTED_KEYS.map((key) => `${JSON.stringify(key)}:`);
 
+/** A row's content before the chain gives it a position: everything but seq and prevHash. */
+export type PendingContent = Omit<ChainedContent, 'seq' | 'prevHash'>;
+
+/**
+ * The hashed text of a row, cut where its chain position goes: the content is
+ * `a + "prevHash" + b + "seq" + c` (both values as JSON strings, which for a hex hash
+ * and a decimal seq is the value in double quotes). The writer sends the pieces to the
+ * database, which fills in the position under the chain lock (migration T2200).
+ */
+export function contentSegments(row: PendingContent): [string, string, string] {
+  const values = contentObject({ ...row, seq: '', prevHash: '' });
+  const segments: string[] = [];
+  let out = '{';
+  let first = true;
+  for (let i = 0; i < SORTED_KEYS.length; i++) {
+    const key = SORTED_KEYS[i]!;
+    const value = values[key];
+    if (value === undefined) continue;
+    out += `${first ? '' : ','}${KEY_PREFIXES[i]}`;
+    first = false;
+    if (key === 'prevHash' || key === 'seq') {
+      segments.push(out);
+      out = '';
+    } else {
+      out += canonicalJson(value);
+    }
+  }
+  return [segments[0]!, segments[1]!, `${out}}`];
+}
+
 /** canonicalJson(contentObject(row)), the text the chain hash covers, built directly. */
 export function contentOf(row: ChainedContent): string {
-  const values = contentObject(row);
-  let out = '';
-  for (let i = 0; i < SORTED_KEYS.length; i++) {
-    const value = values[SORTED_KEYS[i]!];
-    if (value === undefined) continue;
-    out += `${out ? ',' : ''}${KEY_PREFIXES[i]}${canonicalJson(value)}`;
-  }
-  return `{${out}}`;
+  const [a, b, c] = contentSegments(row);
+  return `${a}${JSON.stringify(row.prevHash)}${b}${JSON.stringify(String(row.seq))}${c}`;
 }
 
 /** hash = sha256(prev_hash || canonical JSON of the row). */

@@ -43,6 +43,18 @@ describe('the hash chain', () => {
     });
   });
 
+  it('hashes text outside ASCII exactly as the verifier does (the database computes the hashes)', async () => {
+    const headers = {
+      authorization: `Bearer ${await t.token('zoë-ünïcode', 'agent')}`,
+      'x-purpose': 'Prüfung – 検査 😀 "quoted" \\ back',
+      'user-agent': 'Müller-Agent/1.0 (日本語)',
+    };
+    expect((await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers })).statusCode).toBe(200);
+    const { rows } = await t.database.query(`select purpose, user_agent from audit_events where actor_sub = 'zoë-ünïcode'`);
+    expect(rows).toEqual([{ purpose: 'Prüfung – 検査 😀 "quoted" \\ back', user_agent: 'Müller-Agent/1.0 (日本語)' }]);
+    expect((await verify()).json()).toMatchObject({ ok: true, firstBroken: null });
+  });
+
   it('verifies intact for an auditor, and the verification is itself audited', async () => {
     const { rows } = await t.database.query('select count(*)::int as n from audit_events');
     const res = await verify();
@@ -120,7 +132,7 @@ describe('database privileges', () => {
   });
 
   it('runs the service as fieldguard_app: reads, writes and audit work', async () => {
-    const db = openDatabase({ url: t.database.url, poolMax: 1, log: pino({ level: 'silent' }) });
+    const db = openDatabase({ url: t.database.url, poolMax: 1, preparedStatements: t.database.preparedStatements, log: pino({ level: 'silent' }) });
     await sql`set role fieldguard_app`.execute(db);
     const config = loadConfig({ DATABASE_URL: t.database.url, AUTH_JWKS_URL: t.idp.jwksUrl, AUTH_ISSUER: 'https://idp.test.local/', AUTH_AUDIENCE: 'fieldguard', MIGRATE_ON_START: 'false', LOG_LEVEL: 'silent' });
     const app = await buildApp(config, { db });
