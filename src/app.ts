@@ -64,6 +64,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       poolMax: options.poolMax ?? (embedded ? 1 : config.database.poolMax),
       connectTimeoutMs: config.database.connectTimeoutMs,
       statementTimeoutMs: config.database.statementTimeoutMs,
+      preparedStatements: config.database.preparedStatements && !embedded,
       log: logger,
       ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });

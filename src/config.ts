@@ -38,6 +38,8 @@ export interface DatabaseConfig {
   connectTimeoutMs: number;
   /** Longest a single statement may run before PostgreSQL cancels it. */
   statementTimeoutMs: number;
+  /** Run the hot statements as named (prepared) ones; off behind a transaction-mode pooler. */
+  preparedStatements: boolean;
 }
 
 export interface AuthConfig {
@@ -84,6 +86,7 @@ const schema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   AUTH_ISSUER: optionalText,
@@ -152,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       poolMax: e.DATABASE_POOL_MAX,
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     },
     auth: {
       jwksUrl: e.AUTH_JWKS_URL,

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../data/database.js';
+import { prepareOnEachConnection } from '../data/prepared-statements.js';
 
 /**
  * What one actor has read, kept in the database (customer_reads: one row per actor and
@@ -17,9 +18,12 @@ export async function countAndRecordReads(
   db: Db,
   read: { actorSub: string; adding: string[]; since: Date; at: Date; budget: number; recordOver: boolean },
 ): Promise<number> {
-  const { rows } = await sql<{ n: number }>`
+  const query = sql<{ n: number }>`
     select fieldguard_count_and_record_reads(
-      ${read.actorSub}, ${read.adding}::text[], ${read.since}, ${read.at}, ${read.budget}, ${read.recordOver}) as n`.execute(db);
+      ${read.actorSub}, ${read.adding}::text[], ${read.since}, ${read.at}, ${read.budget}, ${read.recordOver}) as n`.compile(db);
+  // Runs on most budgeted requests: prepared once per connection.
+  prepareOnEachConnection(query.sql);
+  const { rows } = await db.executeQuery(query);
   return Number(rows[0]?.n ?? 0);
 }
 

@@ -6,7 +6,12 @@ import { startEmbeddedPostgres } from '../data/embedded-postgres.js';
 /** Opens DATABASE_URL, or the PGlite folder, for a command-line tool; `close` undoes it. */
 export async function openCliDatabase(config: Config): Promise<{ db: Db; close(): Promise<void> }> {
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.pgliteDir);
-  const db = openDatabase({ url: config.databaseUrl ?? embedded!.url, poolMax: 1, log: pino({ level: 'warn' }) });
+  const db = openDatabase({
+    url: config.databaseUrl ?? embedded!.url,
+    poolMax: 1,
+    preparedStatements: config.database.preparedStatements && !embedded,
+    log: pino({ level: 'warn' }),
+  });
   return {
     db,
     async close() {

@@ -1,6 +1,8 @@
+import type { CompiledQuery } from 'kysely';
 import type { Db } from './database.js';
 import type { CustomerRow, CustomerUpdate, NewCustomerRow } from './customer.table.js';
 import type { SqlFilter } from './policy-sql.js';
+import { prepareOnEachConnection } from './prepared-statements.js';
 
 /** A customer as the core sees it: plain JSON values, timestamps as ISO strings. */
 export interface Customer {
@@ -25,17 +27,34 @@ const toCustomer = (row: CustomerRow): Customer => ({
   updatedAt: row.updatedAt.toISOString(),
 });
 
-/** The customer with this id, if `visible` lets the caller see it. */
+/** Stands in for the id while a by-id query is compiled once per visibility filter. */
+const ID_PLACEHOLDER = '\u0000fieldguard:id\u0000';
+const byIdQueries = new WeakMap<SqlFilter, { plain?: CompiledQuery; forUpdate?: CompiledQuery }>();
+
+/**
+ * The customer with this id, if `visible` lets the caller see it. The busiest query of
+ * the service: compiled once per visibility filter (filters are memoised per ability),
+ * after which a read only substitutes the id instead of building and compiling a query,
+ * and PostgreSQL runs it as a prepared statement.
+ */
 export async function findVisibleCustomer(
   db: Db,
   id: string,
   visible: SqlFilter,
   options: { forUpdate?: boolean } = {},
 ): Promise<Customer | undefined> {
-  let query = db.selectFrom('customers').selectAll().where('id', '=', id).where(visible);
-  if (options.forUpdate) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
-  return row && toCustomer(row);
+  const kind = options.forUpdate ? 'forUpdate' : 'plain';
+  let compiled = byIdQueries.get(visible);
+  if (!compiled) byIdQueries.set(visible, (compiled = {}));
+  let query = compiled[kind];
+  if (!query) {
+    const select = db.selectFrom('customers').selectAll().where('id', '=', ID_PLACEHOLDER).where(visible);
+    query = compiled[kind] = (options.forUpdate ? select.forUpdate() : select).compile();
+    prepareOnEachConnection(query.sql);
+  }
+  const parameters = query.parameters.map((p) => (p === ID_PLACEHOLDER ? id : p));
+  const { rows } = await db.executeQuery<CustomerRow>({ ...query, parameters });
+  return rows[0] && toCustomer(rows[0]);
 }
 
 /** The customers among `ids` that `visible` lets the caller see, in one statement. */

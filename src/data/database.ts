@@ -6,6 +6,7 @@ import type { AuditEventTable } from './audit-event.table.js';
 import type { BookingTable } from './booking.table.js';
 import type { CustomerTable } from './customer.table.js';
 import type { DocumentTable } from './document.table.js';
+import { PreparingClient } from './prepared-statements.js';
 
 export interface Database {
   customers: CustomerTable;
@@ -27,11 +28,19 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** Called with each statement's SQL text (never its parameters): tests count statements. */
   onStatement?: (sql: string) => void;
+  /**
+   * Run the statements marked in prepared-statements.ts as named ones (default on). Off
+   * where sessions are not one connection's own: PGlite (every socket shares its one
+   * backend, so a name prepared by one client already exists for the next) and poolers
+   * in transaction mode.
+   */
+  preparedStatements?: boolean;
 }
 
 /** Opens the pool and the kysely instance every repository takes as its first argument. */
-export function openDatabase({ url, poolMax, log, connectTimeoutMs = 5_000, statementTimeoutMs = 15_000, onStatement }: DatabaseOptions): Db {
+export function openDatabase({ url, poolMax, log, connectTimeoutMs = 5_000, statementTimeoutMs = 15_000, onStatement, preparedStatements = true }: DatabaseOptions): Db {
   const pool = new pg.Pool({
+    Client: preparedStatements ? PreparingClient : pg.Client,
     connectionString: url,
     max: poolMax,
     // A stuck, exhausted or unreachable database must turn into a 503 quickly, never a hang.

@@ -7,7 +7,8 @@ export function runCli(name: string, args: string[], env: Record<string, string>
     execFile(
       process.execPath,
       ['--import', 'tsx', projectFile('src', 'cli', `${name}.ts`), ...args],
-      { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, cwd: projectFile() },
+      // Without DATABASE_URL the tests run on PGlite, whose connections share one session.
+      { env: { ...process.env, LOG_LEVEL: 'warn', ...(process.env.DATABASE_URL ? {} : { DATABASE_PREPARED_STATEMENTS: 'false' }), ...env }, cwd: projectFile() },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

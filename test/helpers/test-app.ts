@@ -45,6 +45,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
     DEMO_DATA: 'true',
     LOG_LEVEL: 'info',
     NODE_ENV: 'test',
+    DATABASE_PREPARED_STATEMENTS: String(database.preparedStatements),
     ...env,
   });
   let statements = 0;

@@ -5,6 +5,8 @@ import { startEmbeddedPostgres } from '../../src/data/embedded-postgres.js';
 export interface TestDatabase {
   url: string;
   poolMax: number;
+  /** Whether named statements may be used: not on PGlite, whose connections share one session. */
+  preparedStatements: boolean;
   /** Runs raw SQL as the database owner (superuser on the test server). */
   query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
   /** Runs statements in order on one connection (session settings carry over); returns the last result. */
@@ -24,7 +26,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     // after a statement on it fails (seen with 0.2.17).
     const session = async (statements: Array<[string, unknown[]?]>) => onOneClient(embedded.url, statements);
     const query = (text: string, values?: unknown[]) => session([[text, values]]);
-    return { url: embedded.url, poolMax: 1, query, session, drop: () => embedded.stop() };
+    return { url: embedded.url, poolMax: 1, preparedStatements: false, query, session, drop: () => embedded.stop() };
   }
   const name = `fieldguard_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -37,6 +39,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: url.toString(),
     poolMax: 5,
+    preparedStatements: true,
     query: (text, values) => pool.query(text, values),
     session: (statements) => onOneClient(url.toString(), statements),
     drop: async () => {

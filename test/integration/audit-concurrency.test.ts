@@ -23,7 +23,7 @@ beforeAll(async () => {
   t = await startTestApp({ RATE_LIMIT_MAX: '0' });
   baseline = (await t.database.query('select count(*)::int as n from audit_events')).rows[0].n;
   instances = Array.from({ length: INSTANCES }, () => {
-    const db = openDatabase({ url: t.database.url, poolMax: process.env.DATABASE_URL ? 3 : 1, log: pino({ level: 'silent' }) });
+    const db = openDatabase({ url: t.database.url, poolMax: process.env.DATABASE_URL ? 3 : 1, preparedStatements: t.database.preparedStatements, log: pino({ level: 'silent' }) });
     return { db, writer: createAuditWriter(db, pino({ level: 'silent' }), { groupCommit: true }) };
   });
 });

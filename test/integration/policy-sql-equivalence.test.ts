@@ -21,7 +21,7 @@ let database: TestDatabase;
 let db: Db;
 beforeAll(async () => {
   database = await createTestDatabase();
-  db = openDatabase({ url: database.url, poolMax: 1, log: pino({ level: 'silent' }) });
+  db = openDatabase({ url: database.url, poolMax: 1, preparedStatements: database.preparedStatements, log: pino({ level: 'silent' }) });
   await migrateToLatest(db);
 });
 afterAll(async () => {

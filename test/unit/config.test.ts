@@ -34,9 +34,13 @@ describe('configuration from the environment', () => {
   });
 
   it('bounds the database pool and timeouts, with defaults that turn a stuck database into a 503 within seconds', () => {
-    expect(loadConfig({}).database).toEqual({ poolMax: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 15_000 });
-    expect(loadConfig({ DATABASE_POOL_MAX: '3', DATABASE_CONNECT_TIMEOUT_MS: '800', DATABASE_STATEMENT_TIMEOUT_MS: '2000' }).database)
-      .toEqual({ poolMax: 3, connectTimeoutMs: 800, statementTimeoutMs: 2_000 });
+    expect(loadConfig({}).database).toEqual({ poolMax: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 15_000, preparedStatements: true });
+    expect(loadConfig({ DATABASE_POOL_MAX: '3', DATABASE_CONNECT_TIMEOUT_MS: '800', DATABASE_STATEMENT_TIMEOUT_MS: '2000', DATABASE_PREPARED_STATEMENTS: 'false' }).database)
+      .toEqual({ poolMax: 3, connectTimeoutMs: 800, statementTimeoutMs: 2_000, preparedStatements: false });
+  });
+
+  it('refuses a prepared-statements switch that is not true or false', () => {
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'yes' })).toThrow(/^Invalid configuration: DATABASE_PREPARED_STATEMENTS /);
   });
 
   it('treats empty variables as unset', () => {
