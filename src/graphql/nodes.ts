@@ -1,5 +1,5 @@
 import type { BookingRecord } from '../core/booking.service.js';
-import type { RenderedRecord } from '../policy/field-access.js';
+import { accessSummary, type RenderedRecord } from '../policy/field-access.js';
 
 /**
  * GraphQL nodes: a withheld field is absent and so resolves to null; `access` says why.
@@ -8,7 +8,7 @@ import type { RenderedRecord } from '../policy/field-access.js';
  */
 export const recordNode = (record: RenderedRecord, key?: string) => ({
   ...record.values,
-  access: { masked: record.access.masked, withheld: record.access.withheld },
+  access: accessSummary(record.access),
   __key: key ?? record.values.id,
 });
 

@@ -52,12 +52,13 @@ export function canSee(ability: AppAbility, type: string, record: object): boole
 /** Three-way decision per field: clear beats masked beats withheld. */
 export function decideFields(ability: AppAbility, policy: Policy, type: string, record: object): FieldDecision {
   const memo = decisionsOf(ability, policy, type);
-  const target = memo.conditional.length > 0 ? subjectOf(type, record) : null;
+  // A rule's conditions look at the record's fields only (its type already chose the
+  // rule), so the record is checked as it is, without a typed copy.
   let key = '';
-  for (const rule of memo.conditional) key += rule.matchesConditions(target) ? '1' : '0';
+  for (const rule of memo.conditional) key += rule.matchesConditions(record) ? '1' : '0';
   let decision = memo.byMatches.get(key);
   if (!decision) {
-    decision = computeDecision(ability, resourceOf(policy, type), type, target ?? subjectOf(type, record));
+    decision = computeDecision(ability, resourceOf(policy, type), type, subjectOf(type, record));
     memo.byMatches.set(key, decision);
   }
   return decision;
@@ -107,6 +108,15 @@ function computeDecision(ability: AppAbility, resource: ResourcePolicy, type: st
   Object.freeze(decision.masked);
   Object.freeze(decision.withheld);
   return Object.freeze(decision);
+}
+
+const summaries = new WeakMap<FieldDecision, Readonly<{ masked: readonly string[]; withheld: readonly string[] }>>();
+
+/** What a response says about a record's fields: masked and withheld. One object per shared decision. */
+export function accessSummary(decision: FieldDecision): Readonly<{ masked: readonly string[]; withheld: readonly string[] }> {
+  let summary = summaries.get(decision);
+  if (!summary) summaries.set(decision, (summary = Object.freeze({ masked: decision.masked, withheld: decision.withheld })));
+  return summary;
 }
 
 /** Renders a record for the caller. Withheld fields are omitted, never sent as null. */

@@ -1,4 +1,4 @@
-import type { RenderedRecord } from '../policy/field-access.js';
+import { accessSummary, type RenderedRecord } from '../policy/field-access.js';
 
 /**
  * The REST shape of a customer: withheld fields omitted, and `_access` saying which
@@ -6,5 +6,5 @@ import type { RenderedRecord } from '../policy/field-access.js';
  */
 export const customerJson = (record: RenderedRecord) => ({
   ...record.values,
-  _access: { masked: record.access.masked, withheld: record.access.withheld },
+  _access: accessSummary(record.access),
 });
