@@ -30,7 +30,7 @@ export interface AuditWriterOptions {
 export async function appendToChain(db: Db, rows: PendingAuditRow[]): Promise<void> {
   const contents = rows.map((row) => columnsOf(row));
   const segments = rows.flatMap((row) => contentSegments(row));
-  const query = sql`select fieldguard_append_audit(${JSON.stringify(contents)}::jsonb, ${segments}::text[])`.compile(db);
+  const query = sql`select fieldguard_append_audit(${JSON.stringify(contents)}::jsonb, ${JSON.stringify(segments)}::jsonb)`.compile(db);
   // Every batch runs it: prepared once per connection.
   prepareOnEachConnection(query.sql);
   await db.executeQuery(query);
