@@ -35,9 +35,10 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
     resolvers,
     loaders,
     graphiql: !options.production,
-    // A query document seen once more is compiled to a function (graphql-jit): lists of
-    // records spend most of their time resolving fields, which compiled code does directly.
-    jit: 1,
+    // No `jit`: mercurius caches a compiled query by the document's text alone and then
+    // runs it whatever operationName a later request names, so in a document holding
+    // several operations one caller's choice (a mutation) would run for everyone. It
+    // measured no faster here anyway.
     queryDepth: GRAPHQL_LIMITS.maxDepth,
     graphql: { parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens } },
     validationRules: options.production ? [...limitRules, noIntrospection] : limitRules,
