@@ -10,21 +10,26 @@ import pg from 'pg';
  * whose best plan does not depend on the values bound (a generic plan is fine).
  */
 const names = new Map<string, string>();
+/** Texts that failed as named statements: they run unnamed for the rest of the process. */
+const retired = new Set<string>();
 /** A ceiling, in case a marked statement's text varies more than expected (per visibility filter). */
 const MAX_NAMED = 500;
 
 /** Marks `text` to be prepared on each connection that runs it. */
 export function prepareOnEachConnection(text: string): void {
-  if (names.has(text) || names.size >= MAX_NAMED) return;
+  if (names.has(text) || retired.has(text) || names.size >= MAX_NAMED) return;
   names.set(text, `fg_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`);
 }
 
 /**
- * "cached plan must not change result type": a prepared statement's result columns were
- * changed under it (a migration by a newer instance). The statement runs unnamed from
- * then on, so at most one request per connection sees the error.
+ * Errors that mean a named statement cannot be used as such: its result columns were
+ * changed under it by a migration of a newer instance ("cached plan must not change
+ * result type", 0A000, raised on every later use of that statement on that connection),
+ * or sessions are shared behind a pooler (26000 does not exist, 42P05 already exists).
+ * The text is retired: every connection runs it unnamed from then on, so the statement
+ * prepared on the server is never used again, and one request sees the error.
  */
-const RESULT_TYPE_CHANGED = '0A000';
+const UNUSABLE_NAMED = new Set(['0A000', '26000', '42P05']);
 
 /** A pg client that runs marked statements as named ones; everything else as before. */
 export class PreparingClient extends pg.Client {
@@ -33,7 +38,10 @@ export class PreparingClient extends pg.Client {
     const name = typeof text === 'string' && args.length === 2 && Array.isArray(values) ? names.get(text) : undefined;
     if (!name) return (super.query as (...a: unknown[]) => unknown)(...args);
     return super.query({ name, text: text as string, values: values as unknown[] }).catch((err: unknown) => {
-      if ((err as { code?: string }).code === RESULT_TYPE_CHANGED) names.delete(text as string);
+      if (UNUSABLE_NAMED.has((err as { code?: string }).code ?? '')) {
+        names.delete(text as string);
+        retired.add(text as string);
+      }
       throw err;
     });
   }
