@@ -21,7 +21,8 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
   const sub = ctx.principal.sub;
   const now = Date.now();
   // Customers this person read moments ago are already in the count: nothing to add.
-  if (ctx.recentReads.allRecorded(sub, ids, budget.windowMs, now)) return;
+  const budgetKey = `${ctx.policy.version}:${budget.customers}/${budget.windowMs}/${budget.onExceed}`;
+  if (ctx.recentReads.allRecorded(sub, budgetKey, ids, budget.windowMs, now)) return;
   const since = new Date(now - budget.windowMs);
   // Counted and recorded under a per-person lock, so concurrent requests (or the
   // parallel fields of one GraphQL query) are counted one after the other, on any instance.
@@ -34,7 +35,7 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
     recordOver: budget.onExceed === 'alert',
   });
   if (count <= budget.customers) {
-    ctx.recentReads.remember(sub, ids, now);
+    ctx.recentReads.remember(sub, budgetKey, ids, now);
     return;
   }
 

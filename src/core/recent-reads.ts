@@ -20,15 +20,19 @@ const MAX_PAIRS = 100_000;
 export class RecentReads {
   private readonly recordedAt = new LRUCache<string, number>({ max: MAX_PAIRS });
 
-  /** Whether every one of `ids` was recorded for `sub` recently enough to count as read now. */
-  allRecorded(sub: string, ids: readonly string[], windowMs: number, now: number): boolean {
+  /**
+   * Whether every one of `ids` was recorded for `sub`, under the same budget (`budgetKey`:
+   * policy version and budget), recently enough to count as read now. Another token of
+   * the same person with a smaller budget, or a reloaded policy, is checked in full.
+   */
+  allRecorded(sub: string, budgetKey: string, ids: readonly string[], windowMs: number, now: number): boolean {
     const since = now - Math.min(FRESH_FOR_MS, windowMs / 10);
-    return ids.every((id) => (this.recordedAt.get(pairKey(sub, id)) ?? -Infinity) > since);
+    return ids.every((id) => (this.recordedAt.get(pairKey(sub, budgetKey, id)) ?? -Infinity) > since);
   }
 
-  remember(sub: string, ids: readonly string[], at: number): void {
-    for (const id of ids) this.recordedAt.set(pairKey(sub, id), at);
+  remember(sub: string, budgetKey: string, ids: readonly string[], at: number): void {
+    for (const id of ids) this.recordedAt.set(pairKey(sub, budgetKey, id), at);
   }
 }
 
-const pairKey = (sub: string, id: string) => `${sub}\u0000${id}`;
+const pairKey = (sub: string, budgetKey: string, id: string) => `${sub}\u0000${budgetKey}\u0000${id}`;

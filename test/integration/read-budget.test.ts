@@ -155,6 +155,17 @@ describe('re-reads of customers just counted', () => {
     expect(budgetCalls).toBe(3);
   });
 
+  it('are counted in full under another budget: the same person with a token of another role', async () => {
+    const [id] = (await counted.database.query(`select id from customers where privacy_level = 'standard' order by id limit 1`)).rows.map((r) => r.id);
+    const as = async (role: string) => counted.app.inject({ url: `/v1/customers/${id}`, headers: { authorization: `Bearer ${await counted.token('hana', role)}` } });
+    const before = budgetCalls;
+    expect((await as('agent')).statusCode).toBe(200);
+    expect((await as('agent')).statusCode).toBe(200);
+    expect(budgetCalls).toBe(before + 1);
+    expect((await as('assistant')).statusCode).toBe(200);
+    expect(budgetCalls).toBe(before + 2);
+  });
+
   it('never let a caller past the budget: a page with one uncounted customer is counted in full', async () => {
     const page = async (cursor?: string) => read(`/v1/customers?limit=2${cursor ? `&cursor=${cursor}` : ''}`, 'gina');
     const one = await page();
