@@ -105,10 +105,11 @@ function toPrincipal(payload: JWTPayload, rolesClaim: string): Principal {
     throw invalid(`${rolesClaim} must be an array of strings`);
   }
   const tokenId = typeof payload.jti === 'string' ? payload.jti : null;
-  const claims: Record<string, string | string[]> = {};
+  const claims: Record<string, string | readonly string[]> = {};
   for (const [name, value] of Object.entries(payload)) {
     if (REGISTERED_CLAIMS.has(name) || name === rolesClaim) continue;
-    if (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) claims[name] = value;
+    if (typeof value === 'string') claims[name] = value;
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) claims[name] = Object.freeze([...value]);
   }
   // Frozen: a cached principal serves many requests, so none of them may change it.
   return Object.freeze({ sub: payload.sub, roles: Object.freeze([...roles]) as string[], tokenId, claims: Object.freeze(claims) });

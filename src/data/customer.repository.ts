@@ -29,7 +29,8 @@ const toCustomer = (row: CustomerRow): Customer => ({
 
 /** Stands in for the id while a by-id query is compiled once per visibility filter. */
 const ID_PLACEHOLDER = '\u0000fieldguard:id\u0000';
-const byIdQueries = new WeakMap<SqlFilter, { plain?: CompiledQuery; forUpdate?: CompiledQuery }>();
+type ByIdQuery = { query: CompiledQuery; idAt: number };
+const byIdQueries = new WeakMap<SqlFilter, { plain?: ByIdQuery; forUpdate?: ByIdQuery }>();
 
 /**
  * The customer with this id, if `visible` lets the caller see it. The busiest query of
@@ -46,14 +47,18 @@ export async function findVisibleCustomer(
   const kind = options.forUpdate ? 'forUpdate' : 'plain';
   let compiled = byIdQueries.get(visible);
   if (!compiled) byIdQueries.set(visible, (compiled = {}));
-  let query = compiled[kind];
-  if (!query) {
+  let byId = compiled[kind];
+  if (!byId) {
     const select = db.selectFrom('customers').selectAll().where('id', '=', ID_PLACEHOLDER).where(visible);
-    query = compiled[kind] = (options.forUpdate ? select.forUpdate() : select).compile();
+    const query = (options.forUpdate ? select.forUpdate() : select).compile();
+    // The id is the first parameter (its WHERE comes first); found by position, so a
+    // filter value that happened to equal the placeholder could never be replaced.
+    byId = compiled[kind] = { query, idAt: query.parameters.indexOf(ID_PLACEHOLDER) };
     prepareOnEachConnection(query.sql);
   }
-  const parameters = query.parameters.map((p) => (p === ID_PLACEHOLDER ? id : p));
-  const { rows } = await db.executeQuery<CustomerRow>({ ...query, parameters });
+  const parameters = [...byId.query.parameters];
+  parameters[byId.idAt] = id;
+  const { rows } = await db.executeQuery<CustomerRow>({ ...byId.query, parameters });
   return rows[0] && toCustomer(rows[0]);
 }
 
