@@ -57,17 +57,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const policy = options.policy ?? loadPolicyFile(policyFile!, config.policyHashKey);
   const logger: Logger = pino({ level: config.logLevel }, options.logStream);
   const embedded = config.databaseUrl || options.db ? null : await startEmbeddedPostgres(config.pgliteDir);
-  const db =
-    options.db ??
-    openDatabase({
-      url: config.databaseUrl ?? embedded!.url,
-      poolMax: options.poolMax ?? (embedded ? 1 : config.database.poolMax),
-      connectTimeoutMs: config.database.connectTimeoutMs,
-      statementTimeoutMs: config.database.statementTimeoutMs,
-      preparedStatements: config.database.preparedStatements && !embedded,
-      log: logger,
-      ...(options.onStatement ? { onStatement: options.onStatement } : {}),
-    });
+  const connection = {
+    url: config.databaseUrl ?? embedded?.url ?? '',
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    preparedStatements: config.database.preparedStatements && !embedded,
+    log: logger,
+    ...(options.onStatement ? { onStatement: options.onStatement } : {}),
+  };
+  const poolMax = options.poolMax ?? (embedded ? 1 : config.database.poolMax);
+  const db = options.db ?? openDatabase({ ...connection, poolMax });
+  // The audit writer appends on a connection of its own: in the shared pool its batch
+  // queued behind the reads of the very requests waiting for it. Not on a single
+  // connection (PGlite) or a handle given by a caller.
+  const auditDb = options.db || poolMax === 1 ? db : openDatabase({ ...connection, poolMax: 1 });
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -85,6 +88,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   app.addHook('onClose', async () => {
+    if (auditDb !== db) await auditDb.destroy();
     await db.destroy();
     await embedded?.stop();
   });
@@ -126,7 +130,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   registerProblemHandlers(app);
   await app.register(securityPlugin, config.http);
-  const auditWriter = createAuditWriter(db, logger, { groupCommit: config.auditGroupCommit });
+  const auditWriter = createAuditWriter(auditDb, logger, { groupCommit: config.auditGroupCommit });
   const policyStore = new PolicyStore(policyFile, config.policyHashKey, policy);
   await app.register(authPlugin, {
     verifyToken: createTokenVerifier(config.auth),
