@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { createBenchDatabase, seedCustomers } from './bench-database.js';
 import { startServer, stopServer } from './processes.js';
-import { runRounds, type TargetResult } from './rounds.js';
+import { roundRatio, runRounds, type TargetResult } from './rounds.js';
 
 export { ROUNDS, SECONDS } from './rounds.js';
 const PORT = 18_181;
@@ -52,6 +52,6 @@ export function table(title: string, rows: TargetResult[], reference = rows[0]!)
   return [
     `| ${title} | req/s | p50 ms | p99 ms | vs ${reference.target} |`,
     '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.target} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / reference.rps).toFixed(2)} |`),
+    ...rows.map((r) => `| ${r.target} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${roundRatio(r, reference).toFixed(2)} |`),
   ].join('\n');
 }

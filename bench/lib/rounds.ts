@@ -27,6 +27,15 @@ export interface TargetResult {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * A target's throughput relative to its reference: the median of the ratios of the two
+ * within each round. Rounds alternate the targets, so the two runs of one round sit
+ * minutes apart while the machine's speed drifts over the whole bench; a ratio of
+ * medians would mix the reference's fast round with the target's slow one.
+ */
+export const roundRatio = (target: TargetResult, reference: TargetResult) =>
+  median(target.rounds.map((r, i) => r.rps / reference.rounds[i]!.rps));
+
 /** Loads every target once per round, alternating, each on a freshly started server; medians. */
 export async function runRounds(targets: Target[]): Promise<TargetResult[]> {
   const results = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
@@ -63,15 +72,15 @@ async function probe(name: string, url: string, headers: Record<string, string>,
   if (parsed.errors) throw new Error(`${name}: probe answered errors: ${JSON.stringify(parsed.errors).slice(0, 300)}`);
 }
 
-/** Markdown: req/s, p50, p99, ratio to the matching reference, and p99/p50. */
+/** Markdown: req/s, p50, p99, ratio to the matching reference (per round), and p99/p50. */
 export function ratioTable(rows: TargetResult[]): string {
-  const rps = new Map(rows.map((r) => [r.target, r.rps]));
+  const byName = new Map(rows.map((r) => [r.target, r]));
   return [
     '| scenario | req/s | p50 ms | p99 ms | ratio | vs | p99/p50 |',
     '|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.target} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / rps.get(r.reference)!).toFixed(2)} | ${r.reference} | ${(r.p99 / Math.max(r.p50, 1)).toFixed(1)} |`,
+        `| ${r.target} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${roundRatio(r, byName.get(r.reference)!).toFixed(2)} | ${r.reference} | ${(r.p99 / Math.max(r.p50, 1)).toFixed(1)} |`,
     ),
   ].join('\n');
 }
