@@ -2,10 +2,10 @@ import { sql } from 'kysely';
 import type { Db } from '../data/database.js';
 import { prepareOnEachConnection } from '../data/prepared-statements.js';
 import type { Log } from '../log.js';
-import { contentSegments, type ChainedContent } from './chain.js';
+import { contentObject, contentSegments, type PendingContent } from './chain.js';
 
 /** An audit row before the chain gives it a position and hashes. */
-export type PendingAuditRow = Omit<ChainedContent, 'seq' | 'prevHash'>;
+export type PendingAuditRow = PendingContent;
 
 export interface AuditWriter {
   /**
@@ -36,30 +36,17 @@ export async function appendToChain(db: Db, rows: PendingAuditRow[]): Promise<vo
   await db.executeQuery(query);
 }
 
-/** The row under its column names, without its chain position; the timestamp keeps its milliseconds, as hashed. */
-const columnsOf = (row: PendingAuditRow) => ({
-  event_id: row.eventId,
-  occurred_at: row.occurredAt.toISOString(),
-  actor_sub: row.actorSub ?? null,
-  actor_roles: row.actorRoles ?? [],
-  actor_token_id: row.actorTokenId ?? null,
-  channel: row.channel,
-  action: row.action,
-  resource_type: row.resourceType,
-  resource_ids: row.resourceIds ?? [],
-  fields_clear: row.fieldsClear ?? [],
-  fields_masked: row.fieldsMasked ?? [],
-  fields_withheld: row.fieldsWithheld ?? [],
-  fields_written: row.fieldsWritten ?? [],
-  outcome: row.outcome,
-  reason: row.reason ?? null,
-  request_id: row.requestId ?? null,
-  purpose: row.purpose ?? null,
-  client_ip: row.clientIp ?? null,
-  user_agent: row.userAgent ?? null,
-  policy_version: row.policyVersion,
-  details: row.details ?? null,
-});
+/**
+ * The row under its column names: exactly the values its hash covers (contentObject,
+ * so an ISO timestamp with milliseconds), without the chain position the database adds.
+ */
+function columnsOf(row: PendingAuditRow): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(contentObject({ ...row, seq: '', prevHash: '' }))) {
+    if (key !== 'seq' && key !== 'prevHash') columns[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
+  }
+  return columns;
+}
 
 /**
  * The audit writer of one service instance. With group commit, rows that arrive while
