@@ -1,10 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { projectFile } from '../src/paths.js';
 import { summariseProfile } from './lib/cpu-profile.js';
 import { createBenchDatabase, seedBookings, seedCustomers } from './lib/bench-database.js';
 import { startLocalJwks } from './lib/jwks.js';
-import { runLoad, stopServer } from './lib/processes.js';
+import { runLoad, startServer, stopServer } from './lib/processes.js';
 
 /**
  * `npm run bench:profile -- <scenario>`: one vs-baseline scenario under load (50
@@ -46,17 +46,6 @@ const postgresPids = () =>
     })
     .map(Number);
 
-function start(script: string[], env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, script, {
-    env: { ...process.env, ...env, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve(child));
-  });
-}
-
 async function main() {
   const name = process.argv[2] ?? 'agent-read';
   const scenario = SCENARIOS[name];
@@ -69,14 +58,15 @@ async function main() {
   const jwks = await startLocalJwks();
   try {
     const env = { DATABASE_URL: database.url, DEMO_DATA: 'false', RATE_LIMIT_MAX: '0', ...jwks.env };
-    const service = [projectFile('dist', 'src', 'server.js')];
-    await stopServer(await start(service, env)); // applies the migrations
+    const service = projectFile('dist', 'src', 'server.js');
+    await stopServer(await startServer(env, PORT, service)); // applies the migrations
     const ids = await seedCustomers(database.url, 10_000);
     await seedBookings(database.url, 3);
     const profileDir = projectFile('bench', 'results', `.profile-${process.pid}`);
+    const profiling = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
     const server = scenario.baseline
-      ? await start(['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', projectFile('bench', 'baseline-server.ts')], { DATABASE_URL: database.url })
-      : await start(['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...service], env);
+      ? await startServer({ DATABASE_URL: database.url }, PORT, projectFile('bench', 'baseline-server.ts'), profiling)
+      : await startServer(env, PORT, service, profiling);
     const headers: Record<string, string> = scenario.baseline ? {} : { authorization: `Bearer ${await jwks.token(`profile-${Date.now()}`, [scenario.role])}` };
     const body = scenario.query ? { method: 'POST' as const, body: JSON.stringify({ query: scenario.query, variables: { id: ids[5000] } }) } : undefined;
     if (body) headers['content-type'] = 'application/json';

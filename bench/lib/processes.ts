@@ -3,10 +3,11 @@ import { projectFile } from '../../src/paths.js';
 
 /**
  * A fieldguard server (or, with `script`, another server that prints "listening on") in
- * its own process, so load and server never share a core's event loop.
+ * its own process, so load and server never share a core's event loop. A `.ts` script
+ * runs through tsx, a compiled `.js` one directly; `nodeArgs` go to node (--cpu-prof).
  */
-export async function startServer(env: Record<string, string>, port: number, script = projectFile('src', 'server.ts')): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+export async function startServer(env: Record<string, string>, port: number, script = projectFile('src', 'server.ts'), nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
