@@ -21,8 +21,9 @@ export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditD
   const sub = ctx.principal.sub;
   const now = Date.now();
   // Customers this person read moments ago are already in the count: nothing to add.
-  // A prefix of the policy version is plenty to tell reloads apart, and keeps the keys short.
-  const budgetKey = `${ctx.policy.version.slice(0, 12)}:${budget.customers}/${budget.windowMs}/${budget.onExceed}`;
+  // Reads are remembered per budget: a token with a smaller one, or a reload that
+  // lowers it, is counted in full.
+  const budgetKey = `${budget.customers}/${budget.windowMs}/${budget.onExceed}`;
   if (ctx.recentReads.allRecorded(sub, budgetKey, ids, budget.windowMs, now)) return;
   const since = new Date(now - budget.windowMs);
   // Counted and recorded under a per-person lock, so concurrent requests (or the

@@ -21,9 +21,9 @@ export class RecentReads {
   private readonly recordedAt = new LRUCache<string, number>({ max: MAX_PAIRS });
 
   /**
-   * Whether every one of `ids` was recorded for `sub`, under the same budget (`budgetKey`:
-   * policy version and budget), recently enough to count as read now. Another token of
-   * the same person with a smaller budget, or a reloaded policy, is checked in full.
+   * Whether every one of `ids` was recorded for `sub`, under the same budget (`budgetKey`),
+   * recently enough to count as read now. Another token of the same person with another
+   * budget, or a reload that changes it, is checked in full.
    */
   allRecorded(sub: string, budgetKey: string, ids: readonly string[], windowMs: number, now: number): boolean {
     const since = now - Math.min(FRESH_FOR_MS, windowMs / 10);
