@@ -1,11 +1,10 @@
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import type { Send } from './fault-load.js';
 import type { PrivatePostgres } from './private-postgres.js';
-import { AUDIENCE, ISSUER, startIdentityProvider, type TestIdentityProvider } from './tokens.js';
+import { captureLogs, testAppConfig } from './test-app.js';
+import { startIdentityProvider, type TestIdentityProvider } from './tokens.js';
 
 export interface FaultApp {
   app: FastifyInstance;
@@ -28,23 +27,8 @@ export async function startFaultApp(server: PrivatePostgres, env: Record<string,
   await admin.end();
   const url = server.urlFor('fieldguard');
   const idp = await startIdentityProvider();
-  const logs: Record<string, unknown>[] = [];
-  const logStream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const config = loadConfig({
-    DATABASE_URL: url,
-    AUTH_JWKS_URL: idp.jwksUrl,
-    AUTH_ISSUER: ISSUER,
-    AUTH_AUDIENCE: AUDIENCE,
-    DEMO_DATA: 'true',
-    LOG_LEVEL: 'info',
-    NODE_ENV: 'test',
-    ...env,
-  });
+  const { logs, logStream } = captureLogs();
+  const config = testAppConfig(url, idp, env);
   const app = await buildApp(config, { logStream });
   const send: Send = async ({ method, url: path, headers, body }) => {
     const res = await app.inject({ method: method as 'GET', url: path, headers, ...(body === undefined ? {} : { payload: body as object }) });

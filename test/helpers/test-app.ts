@@ -19,13 +19,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/**
- * The real app, on its own fresh database, trusting a test identity provider's JWKS.
- * Demo data is loaded, so tests can name the fictional customers.
- */
-export async function startTestApp(env: Record<string, string> = {}, options: Pick<AppOptions, 'onStatement'> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const idp = await startIdentityProvider();
+/** Log lines written by an app, kept raw and parsed. */
+export function captureLogs() {
   const rawLogs: string[] = [];
   const logs: Record<string, unknown>[] = [];
   const logStream = new Writable({
@@ -37,17 +32,31 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
       done();
     },
   });
-  const config = loadConfig({
-    DATABASE_URL: database.url,
+  return { rawLogs, logs, logStream };
+}
+
+/** The configuration of an app under test: this database, this identity provider, demo data, then `env`. */
+export const testAppConfig = (databaseUrl: string, idp: TestIdentityProvider, env: Record<string, string>) =>
+  loadConfig({
+    DATABASE_URL: databaseUrl,
     AUTH_JWKS_URL: idp.jwksUrl,
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
     DEMO_DATA: 'true',
     LOG_LEVEL: 'info',
     NODE_ENV: 'test',
-    DATABASE_PREPARED_STATEMENTS: String(database.preparedStatements),
     ...env,
   });
+
+/**
+ * The real app, on its own fresh database, trusting a test identity provider's JWKS.
+ * Demo data is loaded, so tests can name the fictional customers.
+ */
+export async function startTestApp(env: Record<string, string> = {}, options: Pick<AppOptions, 'onStatement'> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const idp = await startIdentityProvider();
+  const { rawLogs, logs, logStream } = captureLogs();
+  const config = testAppConfig(database.url, idp, { DATABASE_PREPARED_STATEMENTS: String(database.preparedStatements), ...env });
   let statements = 0;
   const onStatement = (sql: string) => {
     statements += 1;
