@@ -25,6 +25,18 @@ export const clip = (value: string | undefined, max: number) =>
   // Control characters would let a caller forge lines in downstream log viewers.
   value ? value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max) : null;
 
+/**
+ * Header text as the client wrote it. Node reads header bytes as latin-1, so
+ * `curl -H 'X-Purpose: Prüfung'` (UTF-8 on the wire) arrives as `PrÃ¼fung`; bytes that
+ * form valid UTF-8 are read as UTF-8, anything else stays latin-1.
+ */
+export function headerText(value: string | undefined): string | undefined {
+  if (value === undefined || !/[\u0080-\u00ff]/.test(value)) return value;
+  const bytes = Buffer.from(value, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
+}
+
 /** The request facts every audit event carries, for a verified principal or none. */
 export function auditContextOf(
   request: FastifyRequest,
@@ -36,9 +48,9 @@ export function auditContextOf(
     principal,
     channel,
     requestId: request.id,
-    purpose: clip(request.headers['x-purpose'] as string | undefined, 200),
+    purpose: clip(headerText(request.headers['x-purpose'] as string | undefined), 200),
     clientIp: request.ip ?? null,
-    userAgent: clip(request.headers['user-agent'], 512),
+    userAgent: clip(headerText(request.headers['user-agent']), 512),
     policyVersion,
   };
 }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import type { Send } from './fault-load.js';
 import type { PrivatePostgres } from './private-postgres.js';
+import { httpFor } from './http-client.js';
 import { captureLogs, testAppConfig } from './test-app.js';
 import { startIdentityProvider, type TestIdentityProvider } from './tokens.js';
 
@@ -31,7 +32,7 @@ export async function startFaultApp(server: PrivatePostgres, env: Record<string,
   const config = testAppConfig(url, idp, env);
   const app = await buildApp(config, { logStream });
   const send: Send = async ({ method, url: path, headers, body }) => {
-    const res = await app.inject({ method: method as 'GET', url: path, headers, ...(body === undefined ? {} : { payload: body as object }) });
+    const res = await httpFor(app)({ method, url: path, headers, ...(body === undefined ? {} : { payload: body as object }) });
     return { status: res.statusCode, body: res.body };
   };
   const token = (sub: string, ...roles: string[]) => idp.sign({ sub, roles, expiresIn: '15m' });

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { httpFor, type HttpClient } from './http-client.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { AUDIENCE, ISSUER, startIdentityProvider, type TestIdentityProvider } from './tokens.js';
 
@@ -12,6 +13,8 @@ export interface TestApp {
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
   rawLogs: string[];
+  /** Calls the app over a real socket on loopback, as a client does. */
+  http: HttpClient;
   /** SQL statements the app has sent so far (kysely's query log): read it before and after. */
   statements(): number;
   /** A real ES256-signed token for this subject and these roles. */
@@ -69,6 +72,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
     idp,
     logs,
     rawLogs,
+    http: httpFor(app),
     statements: () => statements,
     token: (sub, ...roles) => idp.sign({ sub, roles }),
     close: async () => {
@@ -81,7 +85,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Pi
 
 /** Calls the GraphQL endpoint the way a frontend does. */
 export async function graphql(app: FastifyInstance, token: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await app.inject({
+  const res = await httpFor(app)({
     method: 'POST',
     url: '/graphql',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

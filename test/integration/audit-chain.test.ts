@@ -1,3 +1,4 @@
+import { httpFor } from '../helpers/http-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -16,13 +17,13 @@ beforeAll(async () => {
   giuliaId = rows[0].id;
   // Some traffic, so the chain has rows.
   const headers = { authorization: `Bearer ${await t.token('alice', 'agent')}` };
-  for (let i = 0; i < 5; i++) await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers });
-  await t.app.inject({ method: 'PATCH', url: `/v1/customers/${giuliaId}`, headers, payload: { notes: 'chained' } });
+  for (let i = 0; i < 5; i++) await t.http({ url: `/v1/customers/${giuliaId}`, headers });
+  await t.http({ method: 'PATCH', url: `/v1/customers/${giuliaId}`, headers, payload: { notes: 'chained' } });
 });
 afterAll(() => t?.close());
 
 const verify = async (checkpoint?: string) =>
-  t.app.inject({
+  t.http({
     url: `/v1/audit/verify${checkpoint ? `?checkpoint=${checkpoint}` : ''}`,
     headers: { authorization: `Bearer ${await t.token('eve', 'auditor')}` },
   });
@@ -44,12 +45,15 @@ describe('the hash chain', () => {
   });
 
   it('hashes text outside ASCII exactly as the verifier does (the database computes the hashes)', async () => {
+    // On the wire, as curl sends them: the UTF-8 bytes (Node's client writes a string's
+    // code points as latin-1 bytes, so the bytes are spelled that way here).
+    const utf8OnTheWire = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
     const headers = {
       authorization: `Bearer ${await t.token('zoë-ünïcode', 'agent')}`,
-      'x-purpose': 'Prüfung – 検査 😀 "quoted" \\ back',
-      'user-agent': 'Müller-Agent/1.0 (日本語)',
+      'x-purpose': utf8OnTheWire('Prüfung – 検査 😀 "quoted" \\ back'),
+      'user-agent': utf8OnTheWire('Müller-Agent/1.0 (日本語)'),
     };
-    expect((await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers })).statusCode).toBe(200);
+    expect((await t.http({ url: `/v1/customers/${giuliaId}`, headers })).statusCode).toBe(200);
     const { rows } = await t.database.query(`select purpose, user_agent from audit_events where actor_sub = 'zoë-ünïcode'`);
     expect(rows).toEqual([{ purpose: 'Prüfung – 検査 😀 "quoted" \\ back', user_agent: 'Müller-Agent/1.0 (日本語)' }]);
     expect((await verify()).json()).toMatchObject({ ok: true, firstBroken: null });
@@ -65,7 +69,7 @@ describe('the hash chain', () => {
   });
 
   it('is refused to roles that may not read the audit trail', async () => {
-    const res = await t.app.inject({ url: '/v1/audit/verify', headers: { authorization: `Bearer ${await t.token('carol', 'manager')}` } });
+    const res = await t.http({ url: '/v1/audit/verify', headers: { authorization: `Bearer ${await t.token('carol', 'manager')}` } });
     expect(res.statusCode).toBe(403);
   });
 
@@ -138,8 +142,8 @@ describe('database privileges', () => {
     const app = await buildApp(config, { db });
     try {
       const headers = { authorization: `Bearer ${await t.token('root', 'admin')}`, 'x-request-id': 'as-service-role' };
-      expect((await app.inject({ url: `/v1/customers/${giuliaId}`, headers })).statusCode).toBe(200);
-      expect((await app.inject({ method: 'PATCH', url: `/v1/customers/${giuliaId}`, headers, payload: { notes: 'as service' } })).statusCode).toBe(200);
+      expect((await httpFor(app)({ url: `/v1/customers/${giuliaId}`, headers })).statusCode).toBe(200);
+      expect((await httpFor(app)({ method: 'PATCH', url: `/v1/customers/${giuliaId}`, headers, payload: { notes: 'as service' } })).statusCode).toBe(200);
       const { rows } = await t.database.query(`select count(*)::int as n from audit_events where request_id = 'as-service-role'`);
       expect(rows[0].n).toBe(2);
     } finally {

@@ -74,7 +74,7 @@ describe(`${WRITERS} concurrent writers x ${EVENTS_PER_WRITER} events on ${INSTA
     const consumer = (async () => {
       let after = '';
       for (;;) {
-        const res = await t.app.inject({ url: `/v1/audit/events?limit=100${after ? `&after=${after}` : ''}`, headers });
+        const res = await t.http({ url: `/v1/audit/events?limit=100${after ? `&after=${after}` : ''}`, headers });
         expect(res.statusCode, res.body).toBe(200);
         const page = res.json() as { items: Array<{ eventId: string; seq: string }>; nextCursor: string | null };
         consumed.push(...page.items);

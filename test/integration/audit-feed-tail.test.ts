@@ -22,7 +22,7 @@ afterAll(async () => {
 
 const readSome = async (n: number) => {
   const headers = { authorization: `Bearer ${await t.token('alice', 'agent')}` };
-  for (let i = 0; i < n; i++) await t.app.inject({ url: '/v1/customers?limit=2', headers });
+  for (let i = 0; i < n; i++) await t.http({ url: '/v1/customers?limit=2', headers });
 };
 const allIds = async () => (await t.database.query('select event_id from audit_events order by seq')).rows.map((r) => r.event_id as string);
 

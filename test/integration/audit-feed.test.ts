@@ -7,7 +7,7 @@ let giuliaId: string;
 let confidentialId: string;
 let between: string;
 
-const feed = (query: string, headers = auditor) => t.app.inject({ url: `/v1/audit/events${query}`, headers });
+const feed = (query: string, headers = auditor) => t.http({ url: `/v1/audit/events${query}`, headers });
 const as = async (sub: string, role: string) => ({ authorization: `Bearer ${await t.token(sub, role)}` });
 const dbEvents = async (where = 'true', values: unknown[] = []) =>
   (await t.database.query(`select event_id from audit_events where ${where} order by seq`, values)).rows.map((r) => r.event_id as string);
@@ -34,14 +34,14 @@ beforeAll(async () => {
   giuliaId = rows.find((r) => r.full_name === 'Giulia Marchetti').id;
   confidentialId = rows.find((r) => r.full_name === 'Vittoria Colonna').id;
   const alice = await as('alice', 'agent');
-  await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers: { ...alice, 'x-purpose': 'ticket 1' } });
-  await t.app.inject({ url: `/v1/customers/${confidentialId}`, headers: await as('bob', 'agent') });
+  await t.http({ url: `/v1/customers/${giuliaId}`, headers: { ...alice, 'x-purpose': 'ticket 1' } });
+  await t.http({ url: `/v1/customers/${confidentialId}`, headers: await as('bob', 'agent') });
   await new Promise((r) => setTimeout(r, 20));
   between = new Date().toISOString();
   await new Promise((r) => setTimeout(r, 20));
-  await t.app.inject({ url: '/v1/customers?limit=5', headers: await as('carol', 'manager') });
-  await t.app.inject({ url: '/v1/customers/export?format=ndjson', headers: await as('root', 'admin') });
-  await t.app.inject({ url: '/v1/customers/export', headers: alice });
+  await t.http({ url: '/v1/customers?limit=5', headers: await as('carol', 'manager') });
+  await t.http({ url: '/v1/customers/export?format=ndjson', headers: await as('root', 'admin') });
+  await t.http({ url: '/v1/customers/export', headers: alice });
 });
 afterAll(() => t?.close());
 
@@ -103,7 +103,7 @@ describe('feed filters', () => {
     const first = (await feed('?actor=nobody')).json();
     expect(first.items).toEqual([]);
     expect(first.nextCursor).not.toBeNull();
-    await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers: await as('nobody', 'agent') });
+    await t.http({ url: `/v1/customers/${giuliaId}`, headers: await as('nobody', 'agent') });
     const next = (await feed(`?actor=nobody&after=${first.nextCursor}`)).json();
     expect(next.items.map((e: { actor: { sub: string } }) => e.actor.sub)).toEqual(['nobody']);
   });
@@ -143,7 +143,7 @@ describe('at-least-once under concurrent writes', () => {
     let writing = true;
     const writers = Promise.all(
       Array.from({ length: 8 }, async () => {
-        for (let i = 0; i < 25; i++) await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers });
+        for (let i = 0; i < 25; i++) await t.http({ url: `/v1/customers/${giuliaId}`, headers });
       }),
     ).finally(() => (writing = false));
     const seen: Array<{ eventId: string; seq: string }> = [];

@@ -9,7 +9,7 @@ let listed: string[];
 let exportedSha: string;
 
 const call = async (url: string, sub: string, ...roles: string[]) =>
-  t.app.inject({ url, headers: { authorization: `Bearer ${await t.token(sub, ...roles)}` } });
+  t.http({ url, headers: { authorization: `Bearer ${await t.token(sub, ...roles)}` } });
 const reportOn = (query: string, sub = 'eve', role = 'auditor') => call(`/v1/audit/report?${query}`, sub, role);
 
 beforeAll(async () => {
@@ -96,6 +96,6 @@ describe('GET /v1/audit/report', () => {
   });
 
   it('needs a token', async () => {
-    expect((await t.app.inject({ url: '/v1/audit/report?actor=frank' })).statusCode).toBe(401);
+    expect((await t.http({ url: '/v1/audit/report?actor=frank' })).statusCode).toBe(401);
   });
 });

@@ -19,7 +19,7 @@ const eventsFor = async (requestId: string) =>
 describe('one audit event per data request', () => {
   it('records a REST read with actor, purpose, fields and policy version', async () => {
     const token = await t.token('alice', 'agent');
-    const res = await t.app.inject({
+    const res = await t.http({
       url: `/v1/customers/${giuliaId}`,
       headers: { authorization: `Bearer ${token}`, 'x-purpose': 'ticket #4711', 'x-request-id': 'req-audit-1', 'user-agent': 'crm/1.0' },
     });
@@ -57,8 +57,8 @@ describe('one audit event per data request', () => {
 
   it('records denials: a 404 on a confidential record and a 403 on export', async () => {
     const headers = { authorization: `Bearer ${await t.token('bob', 'agent')}` };
-    await t.app.inject({ url: `/v1/customers/${confidentialId}`, headers: { ...headers, 'x-request-id': 'req-denied-1' } });
-    await t.app.inject({ url: '/v1/customers/export', headers: { ...headers, 'x-request-id': 'req-denied-2' } });
+    await t.http({ url: `/v1/customers/${confidentialId}`, headers: { ...headers, 'x-request-id': 'req-denied-1' } });
+    await t.http({ url: '/v1/customers/export', headers: { ...headers, 'x-request-id': 'req-denied-2' } });
     const [notFound] = await eventsFor('req-denied-1');
     expect(notFound).toMatchObject({ outcome: 'denied', action: 'read', resource_ids: [confidentialId], reason: 'Customer not found.' });
     const [forbidden] = await eventsFor('req-denied-2');
@@ -66,7 +66,7 @@ describe('one audit event per data request', () => {
   });
 
   it('records writes with the fields written', async () => {
-    const res = await t.app.inject({
+    const res = await t.http({
       method: 'PATCH',
       url: `/v1/customers/${giuliaId}`,
       payload: { notes: 'Called back.' },
@@ -94,11 +94,11 @@ describe('fail closed', () => {
     await t.database.query(`alter table audit_events add constraint audit_broken check (false) not valid`);
     try {
       const token = await t.token('root', 'admin');
-      const res = await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${token}` } });
+      const res = await t.http({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${token}` } });
       expect(res.statusCode).toBe(503);
       expect(res.json().code).toBe('AUDIT_UNAVAILABLE');
       expect(res.body).not.toContain('Giulia');
-      const list = await t.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } });
+      const list = await t.http({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } });
       expect(list.statusCode).toBe(503);
       expect(list.body).not.toContain('Marchetti');
       const gql = await graphql(t.app, token, `{ customers { nodes { fullName phone } } }`);
@@ -107,11 +107,11 @@ describe('fail closed', () => {
       expect(JSON.stringify(gql.body)).not.toContain('Marchetti');
       expect(gql.body.errors?.[0].extensions.code).toBe('AUDIT_UNAVAILABLE');
       // A write whose audit row fails is rolled back: no unaudited change.
-      const write = await t.app.inject({ method: 'PATCH', url: `/v1/customers/${giuliaId}`, payload: { notes: 'unaudited' }, headers: { authorization: `Bearer ${token}` } });
+      const write = await t.http({ method: 'PATCH', url: `/v1/customers/${giuliaId}`, payload: { notes: 'unaudited' }, headers: { authorization: `Bearer ${token}` } });
       expect(write.statusCode).toBe(503);
       const { rows } = await t.database.query('select notes from customers where id = $1', [giuliaId]);
       expect(rows[0].notes).not.toBe('unaudited');
-      const exported = await t.app.inject({ url: '/v1/customers/export?format=ndjson', headers: { authorization: `Bearer ${token}` } });
+      const exported = await t.http({ url: '/v1/customers/export?format=ndjson', headers: { authorization: `Bearer ${token}` } });
       expect(exported.statusCode).toBe(503);
       expect(exported.body).not.toContain('Marchetti');
     } finally {
@@ -127,7 +127,7 @@ describe('the audit feed', () => {
       const all: Array<{ eventId: string; occurredAt: string }> = [];
       let after = '';
       for (;;) {
-        const res = await t.app.inject({ url: `/v1/audit/events?limit=3${after ? `&after=${after}` : ''}`, headers });
+        const res = await t.http({ url: `/v1/audit/events?limit=3${after ? `&after=${after}` : ''}`, headers });
         expect(res.statusCode).toBe(200);
         const page = res.json();
         if (page.items.length === 0) {
@@ -144,7 +144,7 @@ describe('the audit feed', () => {
   });
 
   it('is refused to other roles (403) and the refusal is itself audited', async () => {
-    const res = await t.app.inject({ url: '/v1/audit/events', headers: { authorization: `Bearer ${await t.token('carol', 'manager')}`, 'x-request-id': 'req-feed-denied' } });
+    const res = await t.http({ url: '/v1/audit/events', headers: { authorization: `Bearer ${await t.token('carol', 'manager')}`, 'x-request-id': 'req-feed-denied' } });
     expect(res.statusCode).toBe(403);
     const [event] = await eventsFor('req-feed-denied');
     expect(event).toMatchObject({ resource_type: 'AuditEvent', outcome: 'denied' });

@@ -1,3 +1,4 @@
+import { httpFor } from '../helpers/http-client.js';
 import { createPublicKey } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ afterAll(() => t?.close());
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const get = (token: string | undefined, url = '/v1/customers') =>
-  t.app.inject({ url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+  t.http({ url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
 
 describe('bearer tokens verified against the JWKS', () => {
   it('accepts a valid ES256 token', async () => {
@@ -31,17 +32,17 @@ describe('bearer tokens verified against the JWKS', () => {
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json()).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
     }
-    const gql = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ customers { nodes { id } } }' } });
+    const gql = await t.http({ method: 'POST', url: '/graphql', payload: { query: '{ customers { nodes { id } } }' } });
     expect(gql.statusCode).toBe(401);
     expect(gql.headers['www-authenticate']).toBe('Bearer');
   });
 
   it('checks the token before parsing anything: an anonymous bad request is still 401', async () => {
-    const bigQuery = await t.app.inject({ url: '/v1/customers?limit=5000' });
+    const bigQuery = await t.http({ url: '/v1/customers?limit=5000' });
     expect(bigQuery.statusCode).toBe(401);
-    const body = await t.app.inject({ method: 'POST', url: '/v1/customers', headers: { 'content-type': 'application/json' }, payload: '{not json' });
+    const body = await t.http({ method: 'POST', url: '/v1/customers', headers: { 'content-type': 'application/json' }, payload: '{not json' });
     expect(body.statusCode).toBe(401);
-    const basic = await t.app.inject({ url: '/v1/customers', headers: { authorization: 'Basic YWxpY2U6c2VjcmV0' } });
+    const basic = await t.http({ url: '/v1/customers', headers: { authorization: 'Basic YWxpY2U6c2VjcmV0' } });
     expect(basic.statusCode).toBe(401);
     expect(basic.headers['www-authenticate']).toBe('Bearer error="invalid_request"');
   });
@@ -136,13 +137,13 @@ describe('the development secret', () => {
     const secret = 'dev-secret-for-tests-0123456789abcdef';
     const app = await buildApp(loadConfig({ DATABASE_URL: database.url, AUTH_DEV_SECRET: secret, LOG_LEVEL: 'silent', DEMO_DATA: 'true' }), { poolMax: database.poolMax });
     try {
-      const ok = await app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${await signDevToken({ sub: 'alice', roles: ['agent'] }, secret)}` } });
+      const ok = await httpFor(app)({ url: '/v1/customers', headers: { authorization: `Bearer ${await signDevToken({ sub: 'alice', roles: ['agent'] }, secret)}` } });
       expect(ok.statusCode).toBe(200);
-      const wrong = await app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${await signDevToken({ sub: 'alice', roles: ['agent'] }, `${secret}x`)}` } });
+      const wrong = await httpFor(app)({ url: '/v1/customers', headers: { authorization: `Bearer ${await signDevToken({ sub: 'alice', roles: ['agent'] }, `${secret}x`)}` } });
       expect(wrong.statusCode).toBe(401);
       const { privateKey } = await generateKeyPair('ES256');
       const es = await signToken({ sub: 'alice', roles: ['agent'] }, privateKey, { alg: 'ES256' });
-      expect((await app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${es}` } })).statusCode).toBe(401);
+      expect((await httpFor(app)({ url: '/v1/customers', headers: { authorization: `Bearer ${es}` } })).statusCode).toBe(401);
     } finally {
       await app.close();
       await database.drop();

@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const get = async (url: string, sub: string, role: string) => t.app.inject({ url, headers: { authorization: `Bearer ${await t.token(sub, role)}` } });
+const get = async (url: string, sub: string, role: string) => t.http({ url, headers: { authorization: `Bearer ${await t.token(sub, role)}` } });
 
 describe('who sees which booking', () => {
   it('reception sees the last 30 days and the future, with the customer masked as everywhere', async () => {
@@ -75,12 +75,12 @@ describe('reception books but does not change or cancel', () => {
 
   it('creates (REST and GraphQL) and is refused update and delete with the policy reason', async () => {
     const headers = { authorization: `Bearer ${await t.token('dora', 'assistant')}` };
-    const created = await t.app.inject({ method: 'POST', url: '/v1/bookings', headers, payload: booking() });
+    const created = await t.http({ method: 'POST', url: '/v1/bookings', headers, payload: booking() });
     expect(created.statusCode).toBe(201);
     const id = created.json().id as string;
     for (const res of [
-      await t.app.inject({ method: 'PATCH', url: `/v1/bookings/${id}`, headers, payload: { status: 'cancelled' } }),
-      await t.app.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers }),
+      await t.http({ method: 'PATCH', url: `/v1/bookings/${id}`, headers, payload: { status: 'cancelled' } }),
+      await t.http({ method: 'DELETE', url: `/v1/bookings/${id}`, headers }),
     ]) {
       expect(res.statusCode).toBe(403);
       expect(res.json().detail).toBe('Reception may book appointments but not change or cancel them.');
@@ -93,21 +93,21 @@ describe('reception books but does not change or cancel', () => {
 
   it('cannot book for a customer it cannot see, nor send notes it may not write', async () => {
     const headers = { authorization: `Bearer ${await t.token('dora', 'assistant')}` };
-    const hidden = await t.app.inject({ method: 'POST', url: '/v1/bookings', headers, payload: { ...booking(), customerId: vittoria } });
+    const hidden = await t.http({ method: 'POST', url: '/v1/bookings', headers, payload: { ...booking(), customerId: vittoria } });
     expect(hidden.statusCode).toBe(404);
-    const notes = await t.app.inject({ method: 'POST', url: '/v1/bookings', headers, payload: { ...booking(), notes: 'x' } });
+    const notes = await t.http({ method: 'POST', url: '/v1/bookings', headers, payload: { ...booking(), notes: 'x' } });
     expect(notes.json().code).toBe('FIELD_NOT_WRITABLE');
-    const backwards = await t.app.inject({ method: 'POST', url: '/v1/bookings', headers, payload: { ...booking(), endsAt: at(2) } });
+    const backwards = await t.http({ method: 'POST', url: '/v1/bookings', headers, payload: { ...booking(), endsAt: at(2) } });
     expect(backwards.statusCode).toBe(400);
   });
 
   it('an agent reschedules; only managers and admins delete', async () => {
     const agent = { authorization: `Bearer ${await t.token('bob', 'agent')}` };
-    const moved = await t.app.inject({ method: 'PATCH', url: `/v1/bookings/${ids.recent}`, headers: agent, payload: { status: 'done' } });
+    const moved = await t.http({ method: 'PATCH', url: `/v1/bookings/${ids.recent}`, headers: agent, payload: { status: 'done' } });
     expect(moved.json().status).toBe('done');
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/bookings/${ids.recent}`, headers: agent })).statusCode).toBe(403);
+    expect((await t.http({ method: 'DELETE', url: `/v1/bookings/${ids.recent}`, headers: agent })).statusCode).toBe(403);
     const manager = { authorization: `Bearer ${await t.token('carol', 'manager')}` };
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/bookings/${ids.recent}`, headers: manager })).statusCode).toBe(204);
+    expect((await t.http({ method: 'DELETE', url: `/v1/bookings/${ids.recent}`, headers: manager })).statusCode).toBe(204);
   });
 });
 

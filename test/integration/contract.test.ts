@@ -28,10 +28,10 @@ describe('contracts', () => {
   });
 
   it('serves the contract at /openapi.json and Swagger UI at /docs', async () => {
-    const json = await t.app.inject({ url: '/openapi.json' });
+    const json = await t.http({ url: '/openapi.json' });
     expect(json.statusCode).toBe(200);
     expect(json.json()).toEqual(loadOpenApiDocument());
-    const docs = await t.app.inject({ url: '/docs/' });
+    const docs = await t.http({ url: '/docs/' });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger');
   });
@@ -41,12 +41,12 @@ describe('contracts', () => {
   });
 
   it('health endpoints answer without a token', async () => {
-    expect((await t.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    expect((await t.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    expect((await t.http({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await t.http({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
   });
 
   it('unknown routes get a problem body, not an HTML page', async () => {
-    const res = await t.app.inject({ url: '/v2/nothing' });
+    const res = await t.http({ url: '/v2/nothing' });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toContain('application/problem+json');
   });

@@ -12,14 +12,14 @@ const MiB = 1024 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 async function upload(customerId: string, category: string, body: Buffer, sub = 'root', role = 'admin') {
-  return t.app.inject({
+  return t.http({
     method: 'POST',
     url: `/v1/customers/${customerId}/documents`,
     headers: { authorization: `Bearer ${await t.token(sub, role)}`, 'content-type': 'application/pdf', 'x-document-title': 'Fattura%20n.%207', 'x-document-category': category },
     payload: body,
   });
 }
-const get = async (url: string, sub: string, role: string) => t.app.inject({ url, headers: { authorization: `Bearer ${await t.token(sub, role)}` } });
+const get = async (url: string, sub: string, role: string) => t.http({ url, headers: { authorization: `Bearer ${await t.token(sub, role)}` } });
 const events = async (action: string) => (await t.database.query(`select * from audit_events where resource_type = 'Document' and action = $1 order by seq`, [action])).rows;
 
 beforeAll(async () => {
@@ -91,8 +91,8 @@ describe('documents', () => {
 
   it('only admins delete; the deletion names the document', async () => {
     const doc = (await upload(giulia, 'other', Buffer.from('old'))).json();
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/documents/${doc.id}`, headers: { authorization: `Bearer ${await t.token('carol', 'manager')}` } })).statusCode).toBe(403);
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/documents/${doc.id}`, headers: { authorization: `Bearer ${await t.token('root', 'admin')}` } })).statusCode).toBe(204);
+    expect((await t.http({ method: 'DELETE', url: `/v1/documents/${doc.id}`, headers: { authorization: `Bearer ${await t.token('carol', 'manager')}` } })).statusCode).toBe(403);
+    expect((await t.http({ method: 'DELETE', url: `/v1/documents/${doc.id}`, headers: { authorization: `Bearer ${await t.token('root', 'admin')}` } })).statusCode).toBe(204);
     expect((await events('delete')).at(-1)).toMatchObject({ outcome: 'allowed', details: { category: 'other' } });
   });
 });

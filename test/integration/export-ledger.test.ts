@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenOnLoopback } from '../helpers/http-client.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
@@ -32,7 +32,7 @@ const waitFor = async <T>(probe: () => Promise<T | undefined>, ms = 15_000): Pro
 describe('the export ledger', () => {
   it.each(['csv', 'ndjson'])('records the sha256 of the exact %s bytes the client received, with rows and bytes', async (format) => {
     const requestId = `ledger-${format}`;
-    const res = await t.app.inject({
+    const res = await t.http({
       url: `/v1/customers/export?format=${format}`,
       headers: { authorization: `Bearer ${await t.token('root', 'admin')}`, 'x-request-id': requestId },
     });
@@ -61,8 +61,7 @@ describe('the export ledger', () => {
     await t.database.query(
       `insert into customers (full_name, email, notes) select 'Bulk ' || g, 'bulk' || g || '@example.com', repeat('x', 200) from generate_series(1, 20000) g`,
     );
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.server.address() as AddressInfo;
+    const { port } = new URL(await listenOnLoopback(t.app));
     const token = await t.token('root', 'admin');
     const received = await new Promise<number>((resolve, reject) => {
       const req = request({ port, path: '/v1/customers/export?format=ndjson', headers: { authorization: `Bearer ${token}`, 'x-request-id': 'ledger-abort' } }, (res) => {

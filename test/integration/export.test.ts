@@ -9,7 +9,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const exportAs = async (sub: string, role: string, format?: string) =>
-  t.app.inject({
+  t.http({
     url: `/v1/customers/export${format ? `?format=${format}` : ''}`,
     headers: { authorization: `Bearer ${await t.token(sub, role)}`, 'x-request-id': `export-${sub}-${format}` },
   });
@@ -71,8 +71,8 @@ describe('export rules with conditions', () => {
     try {
       // alice is a manager here and assigned to the confidential Vittoria: she sees her, but may not export her.
       const headers = { authorization: `Bearer ${await other.token('alice', 'manager')}` };
-      expect((await other.app.inject({ url: '/v1/customers?limit=100', headers })).json().items).toHaveLength(11);
-      const res = await other.app.inject({ url: '/v1/customers/export?format=ndjson', headers });
+      expect((await other.http({ url: '/v1/customers?limit=100', headers })).json().items).toHaveLength(11);
+      const res = await other.http({ url: '/v1/customers/export?format=ndjson', headers });
       expect(res.statusCode).toBe(200);
       const names = res.body.trim().split('\n').map((l) => JSON.parse(l).fullName);
       expect(names).toHaveLength(10);

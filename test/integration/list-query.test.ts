@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const list = async (sub: string, role: string, query: string) =>
-  t.app.inject({ url: `/v1/customers?${query}`, headers: { authorization: `Bearer ${await t.token(sub, role)}` } });
+  t.http({ url: `/v1/customers?${query}`, headers: { authorization: `Bearer ${await t.token(sub, role)}` } });
 const names = (res: { json: () => { items: Array<{ fullName: string }> } }) => res.json().items.map((c) => c.fullName);
 
 describe('filters', () => {
@@ -99,11 +99,11 @@ describe('sorting on a field that is clear only on some records', () => {
     const other = await startTestApp({ POLICY_FILE: file });
     try {
       const headers = { authorization: `Bearer ${await other.token('alice', 'agent')}` };
-      const res = await other.app.inject({ url: '/v1/customers?sort=fullName', headers });
+      const res = await other.http({ url: '/v1/customers?sort=fullName', headers });
       expect(res.json()).toMatchObject({ code: 'FIELD_NOT_QUERYABLE', fields: ['fullName'] });
-      const filtered = await other.app.inject({ url: `/v1/customers?filter[fullName]=${encodeURIComponent('Vittoria Colonna')}`, headers });
+      const filtered = await other.http({ url: `/v1/customers?filter[fullName]=${encodeURIComponent('Vittoria Colonna')}`, headers });
       expect(filtered.json().items.map((c: { fullName: string }) => c.fullName)).toEqual(['Vittoria Colonna']);
-      const maskedRow = await other.app.inject({ url: `/v1/customers?filter[fullName]=${encodeURIComponent('Giulia Marchetti')}`, headers });
+      const maskedRow = await other.http({ url: `/v1/customers?filter[fullName]=${encodeURIComponent('Giulia Marchetti')}`, headers });
       expect(maskedRow.json().items).toEqual([]);
     } finally {
       await other.close();

