@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { projectFile } from '../src/paths.js';
 import { ROUNDS, SECONDS } from './lib/compare.js';
 import { auditBatching } from './scenarios/audit-batching.js';
+import { documentsScenario } from './scenarios/documents.js';
 import { exportScenario } from './scenarios/export.js';
 import { policyRoles } from './scenarios/policy-roles.js';
 import { vsBaseline } from './scenarios/vs-baseline.js';
@@ -21,6 +22,7 @@ const scenarios: Record<string, () => Promise<ScenarioResult>> = {
   'policy-roles': policyRoles,
   'vs-baseline': vsBaseline,
   export: exportScenario,
+  documents: documentsScenario,
 };
 
 async function main() {

@@ -8,6 +8,7 @@ import * as bookings from './2026-11-23T2050_bookings.js';
 import * as documents from './2026-11-23T2055_documents.js';
 import * as readBudgetFunction from './2026-11-23T2100_read-budget-function.js';
 import * as auditAppendFunction from './2026-11-23T2200_audit-append-function.js';
+import * as documentChunks from './2026-12-03T1000_document-chunks.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T2055_documents': documents,
   '2026-11-23T2100_read-budget-function': readBudgetFunction,
   '2026-11-23T2200_audit-append-function': auditAppendFunction,
+  '2026-12-03T1000_document-chunks': documentChunks,
 };

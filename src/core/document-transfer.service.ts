@@ -53,9 +53,10 @@ export async function uploadDocument(ctx: RequestContext, up: Upload): Promise<R
       let size = 0;
       let pending: Buffer[] = [];
       let pendingBytes = 0;
+      let seq = 0;
       const flush = async () => {
         if (pendingBytes === 0) return;
-        await content.appendSlice(trx, docId, Buffer.concat(pending, pendingBytes));
+        await content.appendSlice(trx, docId, seq++, Buffer.concat(pending, pendingBytes));
         pending = [];
         pendingBytes = 0;
       };

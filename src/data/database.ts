@@ -5,13 +5,14 @@ import type { BaseLogger } from 'pino';
 import type { AuditEventTable } from './audit-event.table.js';
 import type { BookingTable } from './booking.table.js';
 import type { CustomerTable } from './customer.table.js';
-import type { DocumentTable } from './document.table.js';
+import type { DocumentChunkTable, DocumentTable } from './document.table.js';
 import { PreparingClient } from './prepared-statements.js';
 
 export interface Database {
   customers: CustomerTable;
   bookings: BookingTable;
   documents: DocumentTable;
+  documentChunks: DocumentChunkTable;
   auditEvents: AuditEventTable;
 }
 

@@ -4,8 +4,8 @@ export const DOCUMENT_CATEGORIES = ['contract', 'invoice', 'identity', 'medical'
 export type DocumentCategory = (typeof DOCUMENT_CATEGORIES)[number];
 
 /**
- * `documents` as kysely sees it. `content` is never selected with the metadata: it is
- * written in slices and read in slices (document-content.repository.ts).
+ * `documents` as kysely sees it: the metadata. The bytes live in `document_chunks`,
+ * written and read a chunk at a time (document-content.repository.ts).
  */
 export interface DocumentTable {
   id: Generated<string>;
@@ -16,10 +16,16 @@ export interface DocumentTable {
   // bigint comes back from pg as a string; sizes stay far below 2^53.
   sizeBytes: ColumnType<string, number, number>;
   sha256: string;
-  content: ColumnType<Buffer, Buffer, Buffer>;
   createdBy: string;
   createdAt: ColumnType<Date, never, never>;
 }
 
-export type DocumentRow = Omit<Selectable<DocumentTable>, 'content'>;
+export type DocumentRow = Selectable<DocumentTable>;
 export type NewDocumentRow = Insertable<DocumentTable>;
+
+/** One numbered slice of a document's bytes. */
+export interface DocumentChunkTable {
+  documentId: string;
+  seq: number;
+  bytes: Buffer;
+}
