@@ -23,8 +23,9 @@ export interface ReportExport {
   fieldsMasked: string[];
 }
 
-// Reads are the allowed read, list and export events, as the read budget counts them.
-const READS = sql`resource_type = 'Customer' and outcome = 'allowed' and action in ('read', 'list', 'export')`;
+// What the actor was shown: the allowed read, list and export events, as the read budget
+// counts them, and the writes, whose answers carry the record rendered.
+const READS = sql`resource_type = 'Customer' and outcome = 'allowed' and action in ('read', 'list', 'export', 'create', 'update')`;
 
 const inPeriod = (p: ReportPeriod, alias = 'audit_events'): RawBuilder<unknown> =>
   sql`${sql.ref(`${alias}.actor_sub`)} = ${p.actor} and ${sql.ref(`${alias}.occurred_at`)} <= ${p.to}

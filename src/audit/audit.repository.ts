@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../data/database.js';
 import type { AuditEventRow } from '../data/audit-event.table.js';
 import type { AuditEvent } from './audit-event.js';
+import { auditableId } from './audit-values.js';
 
 /** Feed filters; every one given must hold. Times are on occurred_at: from inclusive, to exclusive. */
 export interface AuditFeedFilter {
@@ -34,7 +35,7 @@ export async function listAuditEvents(db: Db, afterSeq: string | null, limit: nu
   if (afterSeq !== null) query = query.where('seq', '>', afterSeq);
   if (filter.actor !== undefined) query = query.where('actorSub', '=', filter.actor);
   // @> rather than `= any(...)`: same meaning, and it can use the GIN index.
-  if (filter.resourceId !== undefined) query = query.where(sql<boolean>`resource_ids @> array[${filter.resourceId}]::text[]`);
+  if (filter.resourceId !== undefined) query = query.where(sql<boolean>`resource_ids @> array[${auditableId(filter.resourceId)}]::text[]`);
   if (filter.action !== undefined) query = query.where('action', '=', filter.action);
   if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome);
   if (filter.from !== undefined) query = query.where('occurredAt', '>=', filter.from);

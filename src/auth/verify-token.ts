@@ -1,3 +1,5 @@
+import { hasNul } from '../core/no-nul.js';
+import { MAX_SUB_LENGTH } from '../ids.js';
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.js';
@@ -97,9 +99,12 @@ function readHeader(token: string): Record<string, unknown> {
 }
 
 function toPrincipal(payload: JWTPayload, rolesClaim: string): Principal {
-  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
-    throw invalid('sub must be a non-empty string');
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > MAX_SUB_LENGTH) {
+    throw invalid(`sub must be a non-empty string of at most ${MAX_SUB_LENGTH} characters`);
   }
+  // PostgreSQL text cannot hold NUL: a sub, role or claim carrying one would fail the
+  // first query it reaches (a 500), so the token is refused at the door instead.
+  if (hasNul(payload)) throw invalid('claims must not contain NUL characters');
   const roles = payload[rolesClaim] ?? [];
   if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) {
     throw invalid(`${rolesClaim} must be an array of strings`);

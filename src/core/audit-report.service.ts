@@ -1,3 +1,4 @@
+import { MAX_SUB_LENGTH } from '../ids.js';
 import { z } from 'zod';
 import * as report from '../audit/audit-report.repository.js';
 import type { ReportExport, ReportPeriod } from '../audit/audit-report.repository.js';
@@ -19,7 +20,7 @@ export interface AuditReport {
 
 const DAY = 86_400_000;
 const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
-const querySchema = z.object({ actor: z.string().trim().min(1).max(200), from: instant.optional(), to: instant.optional() });
+const querySchema = z.object({ actor: z.string().min(1).max(MAX_SUB_LENGTH), from: instant.optional(), to: instant.optional() });
 
 /** A date alone means the whole day: from its first instant, to its last. */
 const startOf = (text: string) => new Date(text);

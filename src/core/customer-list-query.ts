@@ -3,6 +3,7 @@ import type { SqlFilter } from '../data/policy-sql.js';
 import { AppError } from '../errors.js';
 import { fieldsOnType, resourceOf } from '../policy/field-access.js';
 import { UUID } from './cursor.js';
+import { assertNoNul } from './no-nul.js';
 import { clearFilterFor } from './record-access.js';
 import type { RequestContext } from './request-context.js';
 
@@ -38,6 +39,8 @@ export async function compileListQuery(ctx: RequestContext, query: ListQuery, vi
   const clearSomewhere = new Set(fieldsOnType(ctx.ability, resource, 'read', TYPE));
   const where: SqlFilter[] = [];
   const filter = query.filter ?? {};
+  // GraphQL arguments reach here without the REST door's NUL check.
+  assertNoNul(filter, query.sort);
   const unknown = Object.keys(filter).filter((f) => !FILTERABLE.has(f));
   if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', `These fields cannot be filtered on: ${unknown.join(', ')}.`, { fields: unknown });
   const hidden = Object.keys(filter).filter((f) => !clearSomewhere.has(f));

@@ -74,18 +74,27 @@ export async function createCustomer(ctx: RequestContext, body: unknown): Promis
   });
 }
 
+/**
+ * Updates a customer and answers with it rendered. That answer shows the record, so it
+ * counts against the read budget like a read, checked before anything is written: over
+ * a blocking budget the update is refused (429) and nothing changes.
+ */
 export async function updateCustomer(ctx: RequestContext, id: string, body: unknown): Promise<RenderedRecord> {
-  return auditingDenials(ctx, { action: 'update', resourceType: TYPE, resourceIds: [id] }, () =>
-    ctx.db.transaction().execute(async (trx) => {
-      assertCan(ctx, 'update', TYPE);
-      const input = parseCustomerInput(ctx.policy, body, 'update');
+  return auditingDenials(ctx, { action: 'update', resourceType: TYPE, resourceIds: [id] }, async () => {
+    assertCan(ctx, 'update', TYPE);
+    const input = parseCustomerInput(ctx.policy, body, 'update');
+    // Only a customer the caller can see is counted: a hidden one answers 404 below,
+    // never 429, which would tell that it exists.
+    const visible = UUID.test(id) ? await customers.findVisibleCustomer(ctx.db, id, visibleFilter(ctx)) : undefined;
+    if (visible) await enforceReadBudget(ctx, { action: 'update', resourceIds: [id] }, [visible.id]);
+    return ctx.db.transaction().execute(async (trx) => {
       const current = await lockVisible(ctx, trx, id);
       assertCan(ctx, 'update', TYPE, current);
       assertWritable(ctx, TYPE, 'update', current, input);
       const updated = await customers.updateCustomer(trx, id, input);
       return commitWrite(ctx, trx, 'update', updated, input);
-    }),
-  );
+    });
+  });
 }
 
 export async function deleteCustomer(ctx: RequestContext, id: string): Promise<void> {

@@ -2,6 +2,7 @@ import * as documents from '../data/document.repository.js';
 import type { DocumentMeta } from '../data/document.repository.js';
 import { findVisibleCustomer } from '../data/customer.repository.js';
 import { notFound } from '../errors.js';
+import { canonicalId } from '../ids.js';
 import type { RenderedRecord } from '../policy/field-access.js';
 import { visibleFilter as customerVisible } from './customer.service.js';
 import { UUID } from './cursor.js';
@@ -43,9 +44,16 @@ export async function listDocumentsOfCustomers(ctx: RequestContext, customerIds:
     const ids = [...new Set(customerIds)];
     const found = await documents.listDocumentsOfCustomers(ctx.db, ids, visibleDocuments(ctx, ids));
     const rendered = new Map(found.map((d) => [d.id, render(ctx, d)]));
-    if (found.length > 0) {
-      await audit(ctx, { action: 'list', resourceType: DOCUMENT, resourceIds: found.map((d) => d.id), outcome: 'allowed', ...mergeDecisions([...rendered.values()].map((r) => r.access)) });
-    }
+    // Audited even when nothing is found: the answer still told the caller that these
+    // customers have no documents it may see, and the trail names whose they were.
+    await audit(ctx, {
+      action: 'list',
+      resourceType: DOCUMENT,
+      resourceIds: found.map((d) => d.id),
+      outcome: 'allowed',
+      ...mergeDecisions([...rendered.values()].map((r) => r.access)),
+      details: { customerIds: ids.map(canonicalId) },
+    });
     return customerIds.map((cid) => found.filter((d) => d.customerId === cid).map((d) => rendered.get(d.id)!));
   });
 }

@@ -1,6 +1,7 @@
 import type { AuditDecision } from '../audit/audit-event.js';
 import * as history from '../audit/read-history.repository.js';
 import { AppError } from '../errors.js';
+import { canonicalId } from '../ids.js';
 import { budgetFor, type ReadBudget } from '../policy/read-budget.js';
 import { audit } from './guard.js';
 import type { RequestContext } from './request-context.js';
@@ -15,9 +16,11 @@ import type { RequestContext } from './request-context.js';
  * Concurrent requests of one actor are counted one at a time under a database lock, so
  * neither parallel requests nor aliased fields in one GraphQL query can overshoot it.
  */
-export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditDecision, 'action' | 'resourceIds'>, ids: string[]): Promise<void> {
+export async function enforceReadBudget(ctx: RequestContext, denied: Pick<AuditDecision, 'action' | 'resourceIds'>, given: string[]): Promise<void> {
   const budget = budgetFor(ctx.policy.readBudgets, ctx.principal.roles);
-  if (!budget || ids.length === 0) return;
+  if (!budget || given.length === 0) return;
+  // One customer counts once, however the caller spelled its id.
+  const ids = [...new Set(given.map(canonicalId))];
   const sub = ctx.principal.sub;
   const now = Date.now();
   // Customers this person read moments ago are already in the count: nothing to add.

@@ -145,6 +145,11 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
     return rules;
   };
   Object.keys(doc.roles).forEach((role) => resolve(role, []));
+  // A budget limits reading customers: a role that reads none (the auditor) has nothing to
+  // limit, and leaving it "unlimited" would lift the budget of a role held beside it.
+  const readsCustomers = (role: string) =>
+    (roles.get(role) ?? []).some((r) => !r.inverted && r.subject === 'Customer' && (r.action === 'read' || r.action === 'read_masked'));
+  for (const role of [...readBudgets.keys()]) if (!readsCustomers(role)) readBudgets.delete(role);
 
   if (problems.length > 0) throw new PolicyError(problems);
   return { version, resources, roles, readBudgets, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };

@@ -1,3 +1,4 @@
+import { MAX_SUB_LENGTH } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import { auditReport } from '../core/audit-report.service.js';
 
@@ -5,7 +6,7 @@ import { auditReport } from '../core/audit-report.service.js';
 const reportQuery = {
   type: 'object',
   properties: {
-    actor: { type: 'string', maxLength: 200 },
+    actor: { type: 'string', maxLength: MAX_SUB_LENGTH },
     from: { type: 'string', maxLength: 40 },
     to: { type: 'string', maxLength: 40 },
   },

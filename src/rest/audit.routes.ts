@@ -1,3 +1,4 @@
+import { MAX_SUB_LENGTH } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import { readAuditFeed } from '../core/audit-feed.service.js';
 import { FEED_FORMATS, sendFeedPage, type FeedFormat } from './audit-feed-reply.js';
@@ -8,7 +9,7 @@ const feedQuery = {
     after: { type: 'string', maxLength: 200 },
     limit: { type: 'integer', minimum: 1, maximum: 100 },
     format: { type: 'string', enum: FEED_FORMATS, default: 'json' },
-    actor: { type: 'string', minLength: 1, maxLength: 200 },
+    actor: { type: 'string', minLength: 1, maxLength: MAX_SUB_LENGTH },
     resourceId: { type: 'string', minLength: 1, maxLength: 64 },
     action: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' },
     outcome: { type: 'string', enum: ['allowed', 'denied'] },

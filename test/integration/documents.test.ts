@@ -95,4 +95,20 @@ describe('documents', () => {
     expect((await t.http({ method: 'DELETE', url: `/v1/documents/${doc.id}`, headers: { authorization: `Bearer ${await t.token('root', 'admin')}` } })).statusCode).toBe(204);
     expect((await events('delete')).at(-1)).toMatchObject({ outcome: 'allowed', details: { category: 'other' } });
   });
+
+  it('audits a document list even when the customer has none the caller may see, in REST and GraphQL', async () => {
+    const { rows } = await t.database.query(`select id from customers where full_name = 'Marco Esposito'`);
+    const empty = rows[0].id as string;
+    const before = (await t.database.query(`select count(*)::int as n from audit_events where resource_type = 'Document' and action = 'list'`)).rows[0].n;
+    const rest = await get(`/v1/customers/${empty}/documents`, 'alice', 'agent');
+    expect(rest.statusCode).toBe(200);
+    expect(rest.json()).toEqual({ items: [] });
+    const gql = await graphql(t.app, await t.token('alice', 'agent'), 'query($id: ID!) { customer(id: $id) { documents { id } } }', { id: empty });
+    expect(gql.body.data?.customer.documents).toEqual([]);
+    const after = (await t.database.query(`select * from audit_events where resource_type = 'Document' and action = 'list' order by seq offset $1`, [before])).rows;
+    expect(after.map((e) => [e.channel, e.outcome, e.resource_ids, e.details])).toEqual([
+      ['rest', 'allowed', [], { customerIds: [empty] }],
+      ['graphql', 'allowed', [], { customerIds: [empty] }],
+    ]);
+  });
 });

@@ -177,3 +177,62 @@ describe('re-reads of customers just counted', () => {
     expect((await page()).statusCode).toBe(200); // still the same 4
   });
 });
+
+describe('what counts against a budget (over a real socket)', () => {
+  const bearer = async (sub: string, ...roles: string[]) => ({ authorization: `Bearer ${await t.token(sub, ...roles)}` });
+  const patch = async (id: string, sub: string, payload: object) =>
+    t.http({ method: 'PATCH', url: `/v1/customers/${id}`, headers: await bearer(sub, 'agent'), payload });
+  const report = async (actor: string) => (await get(`/v1/audit/report?actor=${encodeURIComponent(actor)}`, 'eve', 'auditor')).json();
+
+  it('an update answers with the record, so it counts; over budget it is refused and nothing is written', async () => {
+    // Five updates fill the agent's budget of 5; the sixth customer is not changed.
+    for (const id of ids.slice(0, 5)) expect((await patch(id, 'uma', { notes: 'updated by uma' })).statusCode).toBe(200);
+    const sixth = await patch(ids[5]!, 'uma', { notes: 'over budget' });
+    expect(sixth.statusCode).toBe(429);
+    expect(sixth.json()).toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(sixth.body).not.toMatch(/@example|\+39/);
+    const { rows } = await t.database.query('select notes from customers where id = $1', [ids[5]]);
+    expect(rows[0].notes).not.toBe('over budget');
+    // GraphQL's updateCustomer takes the same path.
+    const gql = await graphql(t.app, await t.token('uma', 'agent'), 'mutation($id: ID!) { updateCustomer(id: $id, input: { notes: "x" }) { id phone } }', { id: ids[6] });
+    expect(gql.body.data?.updateCustomer ?? null).toBeNull();
+    expect(gql.body.errors?.[0].extensions.code).toBe('BUDGET_EXCEEDED');
+    // The per-person report counts the customers the updates showed.
+    expect((await report('uma')).customers).toMatchObject({ count: 5 });
+  });
+
+  it('a role that reads no customers does not lift the budget of one that does', async () => {
+    const both = async (url: string) => t.http({ url, headers: await bearer('vera', 'agent', 'auditor') });
+    const first = await both('/v1/customers?limit=5');
+    expect(first.statusCode).toBe(200);
+    const next = await both(`/v1/customers?limit=2&cursor=${first.json().nextCursor}`);
+    expect(next.statusCode).toBe(429);
+  });
+
+  it('counts a customer once however its UUID is cased, and the trail and the report find every spelling', async () => {
+    const id = ids[0]!;
+    const spellings = [id, id.toUpperCase(), id.slice(0, 8).toUpperCase() + id.slice(8)];
+    for (const spelled of spellings) expect((await get(`/v1/customers/${spelled}`, 'walt', 'agent')).statusCode).toBe(200);
+    const gql = await graphql(t.app, await t.token('walt', 'agent'), 'query($id: ID!) { customer(id: $id) { id } }', { id: id.toUpperCase() });
+    expect(gql.body.data?.customer.id).toBe(id);
+    const reads = await eventsOf('walt', 'read');
+    expect(reads.map((e) => e.resource_ids)).toEqual([[id], [id], [id], [id]]);
+    expect((await report('walt')).customers).toMatchObject({ count: 1, ids: [id] });
+    const { rows } = await t.database.query('select count(*)::int as n from customer_reads where actor_sub = $1', ['walt']);
+    expect(rows[0].n).toBe(1);
+    // "Who touched this customer", asked with the upper-case spelling, finds them all.
+    const feed = (await get(`/v1/audit/events?actor=walt&resourceId=${id.toUpperCase()}`, 'eve', 'auditor')).json();
+    expect(feed.events ?? feed.items).toHaveLength(4);
+  });
+
+  it('filters the feed and the report by any sub a token may carry (256 characters)', async () => {
+    const longSub = `l${'o'.repeat(253)}ng`;
+    expect(longSub).toHaveLength(256);
+    expect((await get(`/v1/customers/${ids[0]}`, longSub, 'agent')).statusCode).toBe(200);
+    const feed = await get(`/v1/audit/events?actor=${longSub}`, 'eve', 'auditor');
+    expect(feed.statusCode).toBe(200);
+    expect(JSON.stringify(feed.json())).toContain(longSub);
+    expect((await get(`/v1/audit/report?actor=${longSub}`, 'eve', 'auditor')).statusCode).toBe(200);
+    expect((await get(`/v1/audit/events?actor=${longSub}x`, 'eve', 'auditor')).statusCode).toBe(400);
+  });
+});

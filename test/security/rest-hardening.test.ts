@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { graphql, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
 let admin: string;
@@ -92,6 +92,29 @@ describe('rate limit per principal', () => {
       expect((await limited.http({ url: '/v1/customers', headers: { authorization: `Bearer ${other}` } })).statusCode).toBe(200);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('NUL characters are refused at the door, never a 500', () => {
+  it('in a GraphQL filter value: VALIDATION_FAILED, as in a REST query string', async () => {
+    const query = 'query($v: String!) { customers(filter: [{ field: "fullName", equals: $v }]) { nodes { id } } }';
+    const gql = await graphql(t.app, admin, query, { v: 'Giulia\u0000' });
+    expect(gql.status).toBe(200);
+    expect(gql.body.errors?.[0].extensions.code).toBe('VALIDATION_FAILED');
+    const literal = await graphql(t.app, admin, '{ customers(filter: [{ field: "fullName", equals: "a\\u0000b" }]) { nodes { id } } }');
+    expect(literal.body.errors?.[0].extensions.code).toBe('VALIDATION_FAILED');
+    const rest = await call('GET', `/v1/customers?filter[fullName]=${encodeURIComponent('Giulia\u0000')}`);
+    expect(rest.statusCode).toBe(400);
+  });
+
+  it('in a token claim (sub, a role): 401 on both doors', async () => {
+    for (const claims of [{ sub: 'eve\u0000', roles: ['admin'] }, { sub: 'eve', roles: ['admin\u0000'] }]) {
+      const token = await t.idp.sign(claims);
+      const rest = await t.http({ url: '/v1/customers', headers: { authorization: `Bearer ${token}` } });
+      expect(rest.statusCode).toBe(401);
+      expect(rest.json().code).toBe('UNAUTHENTICATED');
+      expect((await graphql(t.app, token, '{ customers { nodes { id } } }')).status).toBe(401);
     }
   });
 });
