@@ -14,7 +14,7 @@ export const tail: AuditCommand = async (_config, args) => {
   const { values } = parseArgs({
     args,
     options: {
-      url: { type: 'string', default: 'http://127.0.0.1:8080' },
+      url: { type: 'string', default: `http://127.0.0.1:${process.env.PORT ?? 8080}` },
       'cursor-file': { type: 'string' },
       format: { type: 'string', default: 'ndjson' },
       interval: { type: 'string', default: '5' },
