@@ -52,7 +52,7 @@ afterAll(async () => {
     service.child.kill('SIGTERM');
     await service.exited;
   }
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 describe("the README's guided tour", () => {

@@ -18,7 +18,7 @@ export interface ServerProcess {
  * process, on a free loopback port. Only the variables given here reach it, so the
  * test's own DATABASE_URL never leaks in.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, startTimeoutMs = 120_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', projectFile('src', 'server.ts')], {
     cwd: projectFile(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
@@ -51,7 +51,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     });
   };
 
-  const banner = await waitForLine(/fieldguard listening on http:\/\/127\.0\.0\.1:\d+/);
+  // PGlite's first start (initdb, migrations) takes many seconds on a busy 2-core machine.
+  const banner = await waitForLine(/fieldguard listening on http:\/\/127\.0\.0\.1:\d+/, startTimeoutMs);
   const base = /(http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
   return { base, child, lines, waitForLine, exited };
 }

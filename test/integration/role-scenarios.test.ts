@@ -243,9 +243,10 @@ describe('bookings and documents by role', () => {
     }
     for (const category of ['invoice', 'contract']) {
       const { rows } = await t.database.query(
-        `insert into documents (customer_id, category, title, content_type, size_bytes, sha256, content, created_by) values ($1, $2, 'T', 'text/plain', 2, repeat('a', 64), 'ok'::bytea, 'root') returning id`,
+        `insert into documents (customer_id, category, title, content_type, size_bytes, sha256, created_by) values ($1, $2, 'T', 'text/plain', 2, repeat('a', 64), 'root') returning id`,
         [giuliaId, category],
       );
+      await t.database.query(`insert into document_chunks (document_id, seq, bytes) values ($1, 0, 'ok'::bytea)`, [rows[0].id]);
       seeded[rows[0].id] = category;
     }
   });
