@@ -90,6 +90,10 @@ describe('rate limit per principal', () => {
       expect(gql.statusCode).toBe(429);
       const other = await limited.token('modest', 'agent');
       expect((await limited.http({ url: '/v1/customers', headers: { authorization: `Bearer ${other}` } })).statusCode).toBe(200);
+      // Without a token the budget is per address, health probes included (openapi.yaml says 429 there).
+      const probes: number[] = [];
+      for (let i = 0; i < 6; i++) probes.push((await limited.http({ url: '/healthz' })).statusCode);
+      expect(probes).toEqual([200, 200, 200, 200, 200, 429]);
     } finally {
       await limited.close();
     }

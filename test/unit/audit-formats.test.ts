@@ -68,6 +68,7 @@ describe('OCSF API Activity (golden)', () => {
       unmapped: {
         seq: '42',
         channel: 'rest',
+        resource_type: 'Customer',
         actor_roles: ['agent'],
         fields: { clear: ['id', 'fullName'], masked: ['phone'], withheld: ['iban'], written: [] },
         purpose: 'ticket #4711',
@@ -85,8 +86,11 @@ describe('OCSF API Activity (golden)', () => {
     expect(ocsf.status_detail).toBe('Bulk export is reserved for administrators.');
     expect(ocsf.actor).toEqual({ user: { uid: 'bob' } });
     expect(ocsf.api).toEqual({ operation: 'export', service: { name: 'fieldguard' } });
-    expect(ocsf.resources).toEqual([{ type: 'Customer' }]);
-    expect(ocsf).not.toHaveProperty('src_endpoint');
+    // No record named: no resource (OCSF needs a uid or name), the type stays in unmapped.
+    expect(ocsf).not.toHaveProperty('resources');
+    expect(ocsf.unmapped).toMatchObject({ resource_type: 'Customer' });
+    // No client address, but API Activity requires a source: the channel names it.
+    expect(ocsf.src_endpoint).toEqual({ name: 'rest' });
     expect(ocsf).not.toHaveProperty('http_request');
   });
 
@@ -96,6 +100,10 @@ describe('OCSF API Activity (golden)', () => {
       return [o.activity_id, o.type_uid];
     });
     expect(ids).toEqual([[2, 600302], [2, 600302], [2, 600302], [1, 600301], [3, 600303], [4, 600304], [99, 600399]]);
+  });
+
+  it('names an Other (99) activity by our own action, as OCSF asks', () => {
+    expect(toOcsf({ ...event, action: 'export.completed' })).toMatchObject({ activity_id: 99, activity_name: 'export.completed', type_name: 'API Activity: Other' });
   });
 });
 

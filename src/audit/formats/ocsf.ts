@@ -15,7 +15,11 @@ const ACTIVITIES = {
   other: { id: 99, name: 'Other' },
 } as const;
 
-/** Our actions onto OCSF's four API verbs: lists and exports are reads of many records. */
+/**
+ * Our actions onto OCSF's four API verbs: lists and exports are reads of many records.
+ * Anything else is Other (99), and then OCSF wants the source's own label as the
+ * activity name (`export.completed`), not the caption "Other".
+ */
 function activityOf(action: string) {
   switch (action) {
     case 'read':
@@ -42,6 +46,7 @@ function activityOf(action: string) {
  */
 export function toOcsf(event: AuditEvent): Record<string, unknown> {
   const activity = activityOf(event.action);
+  const activityName = activity === ACTIVITIES.other ? event.action : activity.name;
   const allowed = event.outcome === 'allowed';
   return {
     class_uid: CLASS_UID,
@@ -49,7 +54,7 @@ export function toOcsf(event: AuditEvent): Record<string, unknown> {
     category_uid: CATEGORY_UID,
     category_name: 'Application Activity',
     activity_id: activity.id,
-    activity_name: activity.name,
+    activity_name: activityName,
     type_uid: CLASS_UID * 100 + activity.id,
     type_name: `API Activity: ${activity.name}`,
     time: Date.parse(event.occurredAt),
@@ -60,7 +65,8 @@ export function toOcsf(event: AuditEvent): Record<string, unknown> {
     status: allowed ? 'Success' : 'Failure',
     ...(event.reason !== null && { status_detail: event.reason }),
     actor: {
-      // Events without a subject (operator tools) are the service acting on its own.
+      // Only a refused credential has no subject (nothing in it can be trusted); OCSF
+      // requires an actor, and the one left to name is the service that refused it.
       ...(event.actor.sub !== null ? { user: { uid: event.actor.sub } } : { app_name: 'fieldguard' }),
       ...(event.actor.tokenId !== null && { session: { uid: event.actor.tokenId } }),
     },
@@ -69,12 +75,14 @@ export function toOcsf(event: AuditEvent): Record<string, unknown> {
       service: { name: 'fieldguard' },
       ...(event.requestId !== null && { request: { uid: event.requestId } }),
     },
-    ...(event.clientIp !== null && { src_endpoint: { ip: event.clientIp } }),
+    // API Activity requires a source. Operator tools (channel cli) run on a host and
+    // reach the database directly, with no client address: the channel names the source.
+    src_endpoint: event.clientIp !== null ? { ip: event.clientIp } : { name: event.channel },
     ...(event.userAgent !== null && { http_request: { user_agent: event.userAgent } }),
-    // A refusal without an id still names the type of resource it was about.
-    resources: event.resourceIds.length
-      ? event.resourceIds.map((uid) => ({ uid, type: event.resourceType }))
-      : [{ type: event.resourceType }],
+    // OCSF identifies a resource by uid or name; an event that names no record (an
+    // empty list, a refused create, a token check) has no resource to list. The type
+    // it was about is always in unmapped.resource_type.
+    ...(event.resourceIds.length > 0 && { resources: event.resourceIds.map((uid) => ({ uid, type: event.resourceType })) }),
     metadata: {
       uid: event.eventId,
       version: OCSF_VERSION,
@@ -84,6 +92,7 @@ export function toOcsf(event: AuditEvent): Record<string, unknown> {
     unmapped: {
       seq: event.seq,
       channel: event.channel,
+      resource_type: event.resourceType,
       actor_roles: event.actor.roles,
       fields: event.fields,
       purpose: event.purpose,
