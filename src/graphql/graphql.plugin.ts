@@ -39,7 +39,6 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
     // runs it whatever operationName a later request names, so in a document holding
     // several operations one caller's choice (a mutation) would run for everyone. It
     // measured no faster here anyway.
-    queryDepth: GRAPHQL_LIMITS.maxDepth,
     graphql: { parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens } },
     validationRules: options.production ? [...limitRules, noIntrospection] : limitRules,
     // JSON bodies are preflighted anyway; a GET (queries only) must carry one of these headers.
