@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import mercurius from 'mercurius';
 import { errorCodes, type ErrorCode } from '../errors.js';
 import { projectFile } from '../paths.js';
+import { bearerChallenge } from '../rest/problem.js';
 import { formatGraphQLError, queryErrors } from './errors.js';
 import { checkQueryLength, GRAPHQL_LIMITS, limitRules, noIntrospection } from './limits.js';
 import { loaders, resolvers } from './resolvers.js';
@@ -43,7 +44,10 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
     validationRules: options.production ? [...limitRules, noIntrospection] : limitRules,
     // JSON bodies are preflighted anyway; a GET (queries only) must carry one of these headers.
     csrfPrevention: { requiredHeaders: CSRF_HEADERS },
-    context: (request) => ({ guard: request.guardContext('graphql') }),
+    // Mercurius also builds a context to format an error raised before the route ran (a
+    // refused token): without a principal there is nothing to guard, and asking for one
+    // would replace the token's real reason by "a bearer token is required".
+    context: (request) => (request.principal ? { guard: request.guardContext('graphql') } : {}),
     errorFormatter: (execution, context) => {
       const log = context.reply.request.log;
       let queryStatus = 400;
@@ -63,10 +67,9 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
       const early = execution.data ? undefined : errors.find((e) => !e.path && (e.extensions.code as string) in errorCodes);
       const retryAfter = early?.extensions.retryAfter;
       if (typeof retryAfter === 'number') context.reply.header('retry-after', String(retryAfter));
-      return {
-        statusCode: unavailable ? 503 : invalid ? queryStatus : early ? errorCodes[early.extensions.code as ErrorCode].status : 200,
-        response: { data: unavailable ? null : (execution.data ?? null), errors },
-      };
+      const statusCode = unavailable ? 503 : invalid ? queryStatus : early ? errorCodes[early.extensions.code as ErrorCode].status : 200;
+      if (statusCode === 401) context.reply.header('www-authenticate', bearerChallenge(context.reply.request.headers.authorization));
+      return { statusCode, response: { data: unavailable ? null : (execution.data ?? null), errors } };
     },
   });
 }

@@ -30,7 +30,7 @@ export const loggableError = (err: unknown) => ({
 });
 
 /** RFC 6750: no credentials, a malformed header, or a bad token. */
-function challenge(authorization: string | undefined): string {
+export function bearerChallenge(authorization: string | undefined): string {
   if (!authorization) return 'Bearer';
   return /^Bearer /i.test(authorization) ? 'Bearer error="invalid_token"' : 'Bearer error="invalid_request"';
 }
@@ -42,7 +42,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (problem.status >= 500 && !(err instanceof AppError)) {
       request.log.error({ err: loggableError(err) }, 'request failed');
     }
-    if (problem.status === 401) reply.header('www-authenticate', challenge(request.headers.authorization));
+    if (problem.status === 401) reply.header('www-authenticate', bearerChallenge(request.headers.authorization));
     if (typeof problem.extra.retryAfter === 'number') reply.header('retry-after', String(problem.extra.retryAfter));
     reply
       .code(problem.status)
