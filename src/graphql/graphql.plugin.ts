@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { bearerChallenge } from '../rest/problem.js';
 import { projectFile } from '../paths.js';
 import { formatGraphQLError, queryErrors } from './errors.js';
+import { graphiqlPlugin } from './graphiql.plugin.js';
 import { GRAPHQL_RESPONSE_JSON, negotiateMediaType, responseStatus, type GraphQLOutcome } from './http-response.js';
 import { checkQueryLength, GRAPHQL_LIMITS, limitRules, noIntrospection } from './limits.js';
 import { loaders, resolvers } from './resolvers.js';
@@ -20,8 +21,8 @@ const CSRF_HEADERS = ['x-fieldguard-csrf', 'x-apollo-operation-name', 'apollo-re
 
 /**
  * GraphQL at /graphql over the same core as REST. The bearer token is checked before
- * mercurius parses anything; GraphiQL and introspection are served only outside
- * production. Every limit (limits.ts) is checked before a resolver runs.
+ * mercurius parses anything; GraphiQL (graphiql.plugin.ts) and introspection are served
+ * only outside production. Every limit (limits.ts) is checked before a resolver runs.
  * Statuses and media types follow GraphQL over HTTP (http-response.ts).
  */
 async function graphqlRoutes(app: FastifyInstance, options: { production: boolean }) {
@@ -45,11 +46,12 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
       reply.header('content-type', `${GRAPHQL_RESPONSE_JSON}; charset=utf-8`);
     }
   });
+  if (!options.production) await app.register(graphiqlPlugin);
   await app.register(mercurius, {
     schema: loadSchemaSdl(),
     resolvers,
     loaders,
-    graphiql: !options.production,
+    graphiql: false,
     // No `jit`: mercurius caches a compiled query by the document's text alone and then
     // runs it whatever operationName a later request names, so in a document holding
     // several operations one caller's choice (a mutation) would run for everyone. It
