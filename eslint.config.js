@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // GraphiQL's page script runs in the browser, beside the UMD globals it loads.
+    files: ['src/graphql/graphiql/*.js'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

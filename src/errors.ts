@@ -14,6 +14,7 @@ export const errorCodes = {
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   FIELD_NOT_WRITABLE: { status: 403, title: 'Field not writable' },
   NOT_FOUND: { status: 404, title: 'Not found' },
+  NOT_ACCEPTABLE: { status: 406, title: 'Not acceptable' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   POLICY_INVALID: { status: 422, title: 'Invalid policy' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },

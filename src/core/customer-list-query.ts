@@ -25,8 +25,9 @@ export interface CompiledListQuery {
   sort: { field: string; descending: boolean };
 }
 
-const notQueryable = (fields: string[], what: string) =>
-  new AppError('FIELD_NOT_QUERYABLE', `Only fields you can read in clear can be ${what}: ${fields.join(', ')}.`, { fields });
+/** `argument` says which list argument is wrong, so REST can name the query parameter. */
+const notQueryable = (fields: string[], argument: 'filter' | 'sort') =>
+  new AppError('FIELD_NOT_QUERYABLE', `Only fields you can read in clear can be ${argument === 'filter' ? 'filtered' : 'sorted'} on: ${fields.join(', ')}.`, { fields, argument });
 
 /**
  * Turns filter and sort into SQL, refusing any field the caller cannot read in clear:
@@ -42,18 +43,18 @@ export async function compileListQuery(ctx: RequestContext, query: ListQuery, vi
   // GraphQL arguments reach here without the REST door's NUL check.
   assertNoNul(filter, query.sort);
   const unknown = Object.keys(filter).filter((f) => !FILTERABLE.has(f));
-  if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', `These fields cannot be filtered on: ${unknown.join(', ')}.`, { fields: unknown });
+  if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', `These fields cannot be filtered on: ${unknown.join(', ')}.`, { fields: unknown, argument: 'filter' });
   const hidden = Object.keys(filter).filter((f) => !clearSomewhere.has(f));
-  if (hidden.length > 0) throw notQueryable(hidden, 'filtered on');
+  if (hidden.length > 0) throw notQueryable(hidden, 'filter');
   for (const [field, value] of Object.entries(filter)) {
     where.push(clearFilter(ctx, field), equals(field, value));
   }
 
   const descending = query.sort?.startsWith('-') ?? false;
   const field = query.sort ? query.sort.replace(/^-/, '') : 'id';
-  if (!SORTABLE.has(field)) throw new AppError('VALIDATION_FAILED', `sort must be one of ${[...SORTABLE].join(', ')} (prefix - for descending).`);
+  if (!SORTABLE.has(field)) throw new AppError('VALIDATION_FAILED', `sort must be one of ${[...SORTABLE].join(', ')} (prefix - for descending).`, { argument: 'sort' });
   if (field !== 'id') {
-    if (!clearSomewhere.has(field)) throw notQueryable([field], 'sorted on');
+    if (!clearSomewhere.has(field)) throw notQueryable([field], 'sort');
     const clear = clearFilter(ctx, field);
     const maskedSomewhere = await ctx.db
       .selectFrom('customers')
@@ -62,7 +63,7 @@ export async function compileListQuery(ctx: RequestContext, query: ListQuery, vi
       .where((eb) => sql<SqlBool>`not coalesce(${clear(eb)}, false)`)
       .limit(1)
       .executeTakeFirst();
-    if (maskedSomewhere) throw notQueryable([field], 'sorted on');
+    if (maskedSomewhere) throw notQueryable([field], 'sort');
   }
   return { where, sort: { field, descending } };
 }
@@ -74,10 +75,10 @@ function clearFilter(ctx: RequestContext, field: string): SqlFilter {
 
 function equals(field: string, value: string): SqlFilter {
   if (field === 'marketingOptOut') {
-    if (value !== 'true' && value !== 'false') throw new AppError('VALIDATION_FAILED', 'marketingOptOut filter must be true or false.');
+    if (value !== 'true' && value !== 'false') throw new AppError('VALIDATION_FAILED', 'marketingOptOut filter must be true or false.', { fields: [field], argument: 'filter' });
     return (eb) => eb(eb.ref(field), '=', value === 'true');
   }
-  if (value.length > 200) throw new AppError('VALIDATION_FAILED', `The ${field} filter is too long.`);
+  if (value.length > 200) throw new AppError('VALIDATION_FAILED', `The ${field} filter is too long.`, { fields: [field], argument: 'filter' });
   if (field === 'assignees') return (eb) => sql<SqlBool>`${eb.ref(field)} @> ${[value]}::text[]`;
   return (eb) => eb(eb.ref(field), '=', value);
 }

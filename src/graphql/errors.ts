@@ -24,22 +24,25 @@ export function formatGraphQLError(error: GraphQLError, log: { error: (o: object
 interface MercuriusRequestError {
   code?: unknown;
   statusCode?: unknown;
-  errors?: Array<{ message: string; locations?: unknown }>;
+  errors?: Array<{ name?: string; message: string; locations?: unknown }>;
 }
 
 /**
  * Mercurius wraps the problems it finds in the query itself (syntax, validation, depth,
  * CSRF, a mutation over GET) in one MER_ERR_* error carrying them in `errors`. They are
  * about the query text, so their messages are safe to show; the wrapper says the status.
+ * `wellFormed`: the HTTP request was a proper GraphQL request whose document graphql
+ * refused (only graphql's own errors inside), not bad parameters or a missing header.
  */
-export function queryErrors(error: GraphQLError): { status: number; errors: FormattedError[] } | null {
+export function queryErrors(error: GraphQLError): { status: number; wellFormed: boolean; errors: FormattedError[] } | null {
   const original = error.originalError as (Error & MercuriusRequestError) | undefined;
   if (typeof original?.code !== 'string' || !original.code.startsWith('MER_ERR_')) return null;
   const status = typeof original.statusCode === 'number' && original.statusCode < 500 ? original.statusCode : 400;
-  const inner: Array<{ message: string; locations?: unknown }> =
-    Array.isArray(original.errors) && original.errors.length > 0 ? original.errors : [original];
+  const wrapped = Array.isArray(original.errors) && original.errors.length > 0;
+  const inner: Array<{ name?: string; message: string; locations?: unknown }> = wrapped ? original.errors! : [original];
   return {
     status,
+    wellFormed: wrapped && original.code === 'MER_ERR_GQL_VALIDATION' && inner.every((e) => e.name === 'GraphQLError'),
     errors: inner.map((e) => ({
       message: e.message,
       ...(Array.isArray(e.locations) ? { locations: e.locations as FormattedError['locations'] } : {}),

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import mercurius from 'mercurius';
-import { errorCodes, type ErrorCode } from '../errors.js';
+import { AppError } from '../errors.js';
+import { bearerChallenge } from '../rest/problem.js';
 import { projectFile } from '../paths.js';
 import { formatGraphQLError, queryErrors } from './errors.js';
+import { graphiqlPlugin } from './graphiql.plugin.js';
+import { GRAPHQL_RESPONSE_JSON, negotiateMediaType, responseStatus, type GraphQLOutcome } from './http-response.js';
 import { checkQueryLength, GRAPHQL_LIMITS, limitRules, noIntrospection } from './limits.js';
 import { loaders, resolvers } from './resolvers.js';
 
@@ -18,56 +21,67 @@ const CSRF_HEADERS = ['x-fieldguard-csrf', 'x-apollo-operation-name', 'apollo-re
 
 /**
  * GraphQL at /graphql over the same core as REST. The bearer token is checked before
- * mercurius parses anything; GraphiQL and introspection are served only outside
- * production. Every limit (limits.ts) is checked before a resolver runs.
+ * mercurius parses anything; GraphiQL (graphiql.plugin.ts) and introspection are served
+ * only outside production. Every limit (limits.ts) is checked before a resolver runs.
+ * Statuses and media types follow GraphQL over HTTP (http-response.ts).
  */
 async function graphqlRoutes(app: FastifyInstance, options: { production: boolean }) {
+  const isGraphQL = (request: FastifyRequest) => request.routeOptions.url === '/graphql';
+  const mediaTypeOf = (request: FastifyRequest) => negotiateMediaType(request.headers.accept);
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.url === '/graphql') await app.authenticate(request);
+    if (!isGraphQL(request)) return;
+    await app.authenticate(request);
+    if (!mediaTypeOf(request)) {
+      throw new AppError('NOT_ACCEPTABLE', `Accept must allow application/json or ${GRAPHQL_RESPONSE_JSON}.`);
+    }
   });
   app.addHook('preHandler', async (request) => {
-    if (request.routeOptions.url !== '/graphql') return;
+    if (!isGraphQL(request)) return;
     const input = (request.method === 'GET' ? request.query : request.body) as { query?: unknown } | null;
     checkQueryLength(input?.query);
   });
+  app.addHook('onSend', async (request, reply) => {
+    const type = reply.getHeader('content-type');
+    if (isGraphQL(request) && mediaTypeOf(request) === GRAPHQL_RESPONSE_JSON && typeof type === 'string' && type.startsWith('application/json')) {
+      reply.header('content-type', `${GRAPHQL_RESPONSE_JSON}; charset=utf-8`);
+    }
+  });
+  if (!options.production) await app.register(graphiqlPlugin);
   await app.register(mercurius, {
     schema: loadSchemaSdl(),
     resolvers,
     loaders,
-    graphiql: !options.production,
+    graphiql: false,
     // No `jit`: mercurius caches a compiled query by the document's text alone and then
     // runs it whatever operationName a later request names, so in a document holding
     // several operations one caller's choice (a mutation) would run for everyone. It
     // measured no faster here anyway.
-    queryDepth: GRAPHQL_LIMITS.maxDepth,
     graphql: { parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens } },
     validationRules: options.production ? [...limitRules, noIntrospection] : limitRules,
     // JSON bodies are preflighted anyway; a GET (queries only) must carry one of these headers.
     csrfPrevention: { requiredHeaders: CSRF_HEADERS },
-    context: (request) => ({ guard: request.guardContext('graphql') }),
+    // Mercurius also builds a context to format an error raised before the route ran (a
+    // refused token): without a principal there is nothing to guard, and asking for one
+    // would replace the token's real reason by "a bearer token is required".
+    context: (request) => (request.principal ? { guard: request.guardContext('graphql') } : {}),
     errorFormatter: (execution, context) => {
-      const log = context.reply.request.log;
-      let queryStatus = 400;
+      const request = context.reply.request;
+      let refusal: GraphQLOutcome['refusal'] = null;
       const errors = (execution.errors ?? [])
         .flatMap((e) => {
           const refused = queryErrors(e);
-          if (!refused) return [formatGraphQLError(e, log)];
-          queryStatus = refused.status;
+          if (!refused) return [formatGraphQLError(e, request.log)];
+          refusal = refused;
           return refused.errors;
         })
         .map((e) => (options.production ? { ...e, message: withoutSuggestions(e.message) } : e));
-      // Fail closed: if the audit trail or the database failed, no data of this request
-      // leaves, and the status says "try again" (503) as REST does.
-      const unavailable = errors.some((e) => errorCodes[e.extensions.code as ErrorCode]?.status === 503);
-      const invalid = !execution.data && errors.every((e) => e.extensions.code === 'GRAPHQL_VALIDATION_FAILED');
-      // Refused before execution (rate limit, ...): the HTTP status says so, as in REST.
-      const early = execution.data ? undefined : errors.find((e) => !e.path && (e.extensions.code as string) in errorCodes);
-      const retryAfter = early?.extensions.retryAfter;
-      if (typeof retryAfter === 'number') context.reply.header('retry-after', String(retryAfter));
-      return {
-        statusCode: unavailable ? 503 : invalid ? queryStatus : early ? errorCodes[early.extensions.code as ErrorCode].status : 200,
-        response: { data: unavailable ? null : (execution.data ?? null), errors },
-      };
+      const mediaType = mediaTypeOf(request) ?? 'application/json';
+      const { status, withData } = responseStatus({ errors, executed: execution.data !== undefined, refusal, mediaType });
+      if (status === 401) context.reply.header('www-authenticate', bearerChallenge(request.headers.authorization));
+      const retryAfter = errors.find((e) => typeof e.extensions.retryAfter === 'number')?.extensions.retryAfter;
+      if (status === 429 && retryAfter !== undefined) context.reply.header('retry-after', String(retryAfter));
+      // Fail closed: without `data`, no data of this request leaves (see responseStatus).
+      return { statusCode: status, response: withData ? { data: execution.data ?? null, errors } : { errors } };
     },
   });
 }

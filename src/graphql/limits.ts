@@ -1,5 +1,6 @@
 import { GraphQLError, type ASTNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { costRule } from './cost.js';
+import { depthRule } from './depth.js';
 
 /**
  * What one GraphQL request may ask for. Each limit is checked while the query is
@@ -10,8 +11,13 @@ export const GRAPHQL_LIMITS = {
   maxQueryLength: 10_000,
   /** Parser tokens: a cheap bound on the work of parsing and validating. */
   maxTokens: 1_000,
-  /** Nesting depth, counted through named and inline fragments (mercurius `queryDepth`). */
+  /** Nesting depth, counted through named and inline fragments (depth.ts). */
   maxDepth: 8,
+  /**
+   * Nesting depth below `__schema` / `__type`, where only the schema's description can be
+   * reached: the standard introspection query needs 15 (its `ofType` chain).
+   */
+  maxIntrospectionDepth: 20,
   /** Aliased fields in the whole document: aliases multiply work without adding meaning. */
   maxAliases: 15,
   /** Directives in the whole document (`@include`, `@skip`, ...). */
@@ -70,7 +76,13 @@ export const noIntrospection: ValidationRule = (context) => ({
   },
 });
 
-export const limitRules: ValidationRule[] = [aliasLimit, directiveLimit, fieldRepeatLimit, costRule(GRAPHQL_LIMITS.maxCost)];
+export const limitRules: ValidationRule[] = [
+  depthRule(GRAPHQL_LIMITS.maxDepth, GRAPHQL_LIMITS.maxIntrospectionDepth),
+  aliasLimit,
+  directiveLimit,
+  fieldRepeatLimit,
+  costRule(GRAPHQL_LIMITS.maxCost),
+];
 
 /** Refuses an oversized query text before mercurius parses it. */
 export function checkQueryLength(source: unknown): void {

@@ -11,9 +11,12 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; fo
 /** Swagger UI: its own scripts, plus the inline styles it injects. */
 const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'none'";
-/** GraphiQL (development only): mercurius loads React and GraphiQL from unpkg. */
+/**
+ * GraphiQL (development only): its bundle and React are served from our own
+ * dependencies, so nothing but 'self' is needed; its editors inject inline styles.
+ */
 const GRAPHIQL_CSP =
-  "default-src 'self'; script-src 'self' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; font-src 'self' data: https://unpkg.com; img-src 'self' data:; connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data:; connect-src 'self'; worker-src 'none'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'none'";
 
 export const cspFor = (url: string) =>
   url.startsWith('/docs') ? DOCS_CSP : url.startsWith('/graphiql') ? GRAPHIQL_CSP : API_CSP;

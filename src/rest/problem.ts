@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
+import { listParameterErrors, validationProblem } from './request-errors.js';
 
 /** Maps anything thrown to the service's one error type, without leaking its message. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as Partial<FastifyError> & { code?: string };
-  if (e.validation) return new AppError('VALIDATION_FAILED', e.message ?? 'The request is not valid.');
+  if (e.validation) return validationProblem({ ...e, validation: e.validation });
   if (e.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
   if (e.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
   if (typeof e.code === 'string' && e.code.startsWith('FST_') && e.statusCode && e.statusCode < 500) {
@@ -30,7 +31,7 @@ export const loggableError = (err: unknown) => ({
 });
 
 /** RFC 6750: no credentials, a malformed header, or a bad token. */
-function challenge(authorization: string | undefined): string {
+export function bearerChallenge(authorization: string | undefined): string {
   if (!authorization) return 'Bearer';
   return /^Bearer /i.test(authorization) ? 'Bearer error="invalid_token"' : 'Bearer error="invalid_request"';
 }
@@ -42,7 +43,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (problem.status >= 500 && !(err instanceof AppError)) {
       request.log.error({ err: loggableError(err) }, 'request failed');
     }
-    if (problem.status === 401) reply.header('www-authenticate', challenge(request.headers.authorization));
+    if (problem.status === 401) reply.header('www-authenticate', bearerChallenge(request.headers.authorization));
     if (typeof problem.extra.retryAfter === 'number') reply.header('retry-after', String(problem.extra.retryAfter));
     reply
       .code(problem.status)
@@ -54,7 +55,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         detail: problem.message,
         code: problem.code,
         requestId: request.id,
-        ...problem.extra,
+        ...listParameterErrors(problem),
       });
   });
   app.setNotFoundHandler(async () => {

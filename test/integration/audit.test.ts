@@ -103,7 +103,7 @@ describe('fail closed', () => {
       expect(list.body).not.toContain('Marchetti');
       const gql = await graphql(t.app, token, `{ customers { nodes { fullName phone } } }`);
       expect(gql.status).toBe(503);
-      expect(gql.body.data).toBeNull();
+      expect(gql.body.data ?? null).toBeNull();
       expect(JSON.stringify(gql.body)).not.toContain('Marchetti');
       expect(gql.body.errors?.[0].extensions.code).toBe('AUDIT_UNAVAILABLE');
       // A write whose audit row fails is rolled back: no unaudited change.

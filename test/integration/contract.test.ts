@@ -36,6 +36,26 @@ describe('contracts', () => {
     expect(docs.body).toContain('swagger');
   });
 
+  it('gives Swagger UI no example or default to send for a header, nor an example for an optional parameter', async () => {
+    // Swagger UI's "Try it out" fills parameters with their example (or default) and sends
+    // them: an example X-Purpose landed in the audit trail as a purpose nobody gave.
+    const doc = (await t.http({ url: '/openapi.json' })).json() as Record<string, any>;
+    const resolve = (p: { $ref?: string }): Record<string, any> => (p.$ref ? p.$ref.split('/').slice(1).reduce((o: any, k) => o[k], doc) : p);
+    const offenders: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(ops).filter(([k]) => METHODS.includes(k))) {
+        for (const p of [...(ops.parameters ?? []), ...(op.parameters ?? [])].map(resolve)) {
+          const examples = [p.example, p.examples, p.schema?.example, p.schema?.examples].filter((e) => e !== undefined && JSON.stringify(e) !== '{}');
+          const prefilled = p.in === 'header' ? [...examples, p.schema?.default].filter((e) => e !== undefined) : p.required ? [] : examples;
+          if (prefilled.length > 0) offenders.push(`${method.toUpperCase()} ${path} ${p.in} ${p.name}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+    const purpose = resolve({ $ref: '#/components/parameters/XPurpose' });
+    expect(purpose.description).toMatch(/e\.g\. "Confirming tomorrow's\s+appointment"/);
+  });
+
   it('the server runs exactly the SDL in schema.graphql', () => {
     expect(printSchema(t.app.graphql.schema)).toBe(printSchema(buildSchema(loadSchemaSdl())));
   });
