@@ -15,6 +15,7 @@ export const errorCodes = {
   FIELD_NOT_WRITABLE: { status: 403, title: 'Field not writable' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  CHAIN_BROKEN: { status: 409, title: 'Audit chain broken' },
   POLICY_INVALID: { status: 422, title: 'Invalid policy' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   BUDGET_EXCEEDED: { status: 429, title: 'Read budget exceeded' },
