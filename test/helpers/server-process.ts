@@ -18,9 +18,9 @@ export interface ServerProcess {
  * process, on a free loopback port, once it has printed its banner. Only the variables
  * given here reach it, so the test's own DATABASE_URL never leaks in.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const server = spawnServerProcess(env);
-  const banner = await server.waitForLine(/fieldguard listening on http:\/\/127\.0\.0\.1:\d+/);
+  const banner = await server.waitForLine(/fieldguard listening on http:\/\/127\.0\.0\.1:\d+/, timeoutMs);
   const base = /(http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
   return { ...server, base };
 }

@@ -11,6 +11,8 @@ import { signDevToken } from '../helpers/tokens.js';
 // open the folder a second time (the second opener kept its own copy: the chain forked
 // and a checkpoint vanished on restart).
 
+// Creating a PGlite database takes 15 s on an idle 2-core machine, over 45 s on a busy one.
+const STARTUP_MS = 150_000;
 const dir = mkdtempSync(join(tmpdir(), 'fieldguard-embedded-cli-'));
 const running: Array<Pick<ServerProcess, 'child'>> = [];
 afterAll(() => {
@@ -22,7 +24,7 @@ afterAll(() => {
 const serviceEnv = { PGLITE_DIR: dir };
 const cliEnv = { PGLITE_DIR: dir, DATABASE_URL: '', AUTH_DEV_SECRET: '' };
 const start = async () => {
-  const server = await startServerProcess(serviceEnv);
+  const server = await startServerProcess(serviceEnv, STARTUP_MS);
   running.push(server);
   return server;
 };
@@ -73,5 +75,5 @@ describe('the audit CLI beside a running embedded service', () => {
     expect(local.code, local.stderr).toBe(0);
     expect(local.stderr).toBe('');
     expect(JSON.parse(local.stdout)).toMatchObject({ ok: true, checkpoint: { found: true } });
-  }, 240_000);
+  }, 2 * STARTUP_MS + 120_000);
 });
