@@ -5,8 +5,7 @@ import { acquireFolderLock, type FolderLock } from './folder-lock.js';
 
 export interface EmbeddedPostgres {
   url: string;
-  /** The folder's lock; null in memory. Released by stop(). */
-  lock: FolderLock | null;
+  /** Closes PGlite, then frees its folder. */
   stop(): Promise<void>;
 }
 
@@ -39,7 +38,6 @@ export async function startEmbeddedPostgres(dataDir: string | undefined, options
     });
     return {
       url: `postgres://postgres@${server.getServerConn()}/postgres`,
-      lock,
       async stop() {
         try {
           await server.stop();

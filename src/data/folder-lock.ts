@@ -102,12 +102,6 @@ export function acquireFolderLock(dir: string, command: string): FolderLock {
   };
 }
 
-/** The live holder of a folder, or null when it is free (no lock, or a stale one). */
-export function readLiveHolder(dir: string): LockHolder | null {
-  const holder = readHolder(lockFileOf(dir));
-  return holder && isAlive(holder) ? holder : null;
-}
-
 function createExclusive(file: string, holder: LockHolder): boolean {
   const aside = `${file}.${holder.token}`;
   writeFileSync(aside, JSON.stringify(holder));
