@@ -6,10 +6,9 @@ import { createAuthFailureAudit } from './auth/auth-audit.js';
 import authPlugin from './auth/auth.plugin.js';
 import { createTokenVerifier } from './auth/verify-token.js';
 import type { Config } from './config.js';
-import { openDatabase, type Db } from './data/database.js';
-import { loadDemoData } from './data/demo-data.js';
-import { startEmbeddedPostgres } from './data/embedded-postgres.js';
-import { migrateToLatest } from './data/migrate.js';
+import { openAppDatabase, type StartupStep } from './data/app-database.js';
+import type { Db } from './data/database.js';
+import type { FolderLock } from './data/folder-lock.js';
 import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
@@ -47,6 +46,10 @@ export interface AppOptions {
   db?: Db;
   /** Sees the SQL text of every statement the app runs (tests prove refusals run none). */
   onStatement?: (sql: string) => void;
+  /** The PGlite folder's lock, taken by the server before its port check; released on close. */
+  folderLock?: FolderLock;
+  /** Told each start-up step as it completes (database, migrations, demo data): the server prints them. */
+  onProgress?: (step: StartupStep) => void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -56,21 +59,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const policyFile = options.policy ? null : (config.policyFile ?? DEFAULT_POLICY_FILE);
   const policy = options.policy ?? loadPolicyFile(policyFile!, config.policyHashKey);
   const logger: Logger = pino({ level: config.logLevel }, options.logStream);
-  const embedded = config.databaseUrl || options.db ? null : await startEmbeddedPostgres(config.pgliteDir);
-  const connection = {
-    url: config.databaseUrl ?? embedded?.url ?? '',
-    connectTimeoutMs: config.database.connectTimeoutMs,
-    statementTimeoutMs: config.database.statementTimeoutMs,
-    preparedStatements: config.database.preparedStatements && !embedded,
-    log: logger,
-    ...(options.onStatement ? { onStatement: options.onStatement } : {}),
-  };
-  const poolMax = options.poolMax ?? (embedded ? 1 : config.database.poolMax);
-  const db = options.db ?? openDatabase({ ...connection, poolMax });
-  // The audit writer appends on a connection of its own: in the shared pool its batch
-  // queued behind the reads of the very requests waiting for it. Not on a single
-  // connection (PGlite) or a handle given by a caller.
-  const auditDb = options.db || poolMax === 1 ? db : openDatabase({ ...connection, poolMax: 1 });
+  const { db, auditDb, close } = await openAppDatabase(config, options, logger);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -87,11 +76,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     requestTimeout: 60_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
-  app.addHook('onClose', async () => {
-    if (auditDb !== db) await auditDb.destroy();
-    await db.destroy();
-    await embedded?.stop();
-  });
+  app.addHook('onClose', close);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Responses carry personal data: no shared or browser cache may keep them.
@@ -119,14 +104,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       'request',
     );
   });
-
-  try {
-    if (config.migrateOnStart) await migrateToLatest(db);
-    if (config.demoData) await loadDemoData(db);
-  } catch (err) {
-    await app.close();
-    throw err;
-  }
 
   registerProblemHandlers(app);
   await app.register(securityPlugin, config.http);

@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
  */
 export function withDevSecret(config: Config): Config {
   if (config.auth.jwksUrl || config.auth.devSecret || config.nodeEnv === 'production') return config;
-  const file = join(config.pgliteDir, 'dev-secret');
+  const file = devSecretFile(config);
   let secret: string;
   try {
     secret = readFileSync(file, 'utf8').trim();
@@ -21,3 +21,6 @@ export function withDevSecret(config: Config): Config {
   }
   return { ...config, auth: { ...config.auth, devSecret: secret } };
 }
+
+/** Where the generated secret lives: beside the PGlite data, whatever the database. */
+export const devSecretFile = (config: Pick<Config, 'pgliteDir'>) => join(config.pgliteDir, 'dev-secret');

@@ -1,14 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SignJWT } from 'jose';
-import { withDevSecret } from '../auth/dev-secret.js';
+import { devSecretFile, withDevSecret } from '../auth/dev-secret.js';
+import { signDevToken } from '../auth/dev-token.js';
 import { loadConfig } from '../config.js';
 
 /**
  * Prints a signed development token:
  *   npm run token -- --sub alice --role agent [--role manager] [--ttl 3600]
- * Signed with AUTH_DEV_SECRET or the generated secret in <PGLITE_DIR>/dev-secret,
- * the same one the service verifies with. Refused in production.
+ * Signed with AUTH_DEV_SECRET or the generated secret in <PGLITE_DIR>/dev-secret, the
+ * same one a service with the same PGLITE_DIR verifies with (its banner prints the
+ * command for its own configuration). Refused in production.
  */
 async function main() {
   const { values } = parseArgs({
@@ -18,20 +19,18 @@ async function main() {
       ttl: { type: 'string', default: '3600' },
     },
   });
-  const config = withDevSecret(loadConfig());
+  const base = loadConfig();
+  const file = devSecretFile(base);
+  const fresh = !base.auth.devSecret && !base.auth.jwksUrl && !existsSync(file);
+  const config = withDevSecret(base);
   if (!config.auth.devSecret) throw new Error('No dev secret: the token command works only with AUTH_DEV_SECRET or in development');
   if (!values.sub) throw new Error('Usage: npm run token -- --sub <subject> --role <role> [--role <role>] [--ttl seconds]');
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400) throw new Error('--ttl must be 1..86400 seconds');
-  let jwt = new SignJWT({ [config.auth.rolesClaim]: values.role })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(values.sub)
-    .setJti(randomUUID())
-    .setIssuedAt()
-    .setExpirationTime(`${ttl}s`);
-  if (config.auth.issuer) jwt = jwt.setIssuer(config.auth.issuer);
-  if (config.auth.audience) jwt = jwt.setAudience(config.auth.audience);
-  process.stdout.write(`${await jwt.sign(new TextEncoder().encode(config.auth.devSecret))}\n`);
+  // A new secret means no service has used this folder: its tokens are refused by a
+  // service started with another PGLITE_DIR. Said on stderr, so $(...) still gets the token.
+  if (fresh) process.stderr.write(`note: created a new dev secret in ${file}; a service started with another PGLITE_DIR will refuse this token\n`);
+  process.stdout.write(`${await signDevToken(config.auth, { sub: values.sub, roles: values.role, ttlSeconds: ttl })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -15,10 +15,19 @@ export interface ServerProcess {
 
 /**
  * The real service as `npm start` runs it (node --import tsx src/server.ts), in its own
- * process, on a free loopback port. Only the variables given here reach it, so the
- * test's own DATABASE_URL never leaks in.
+ * process, on a free loopback port, once it has printed its banner. Only the variables
+ * given here reach it, so the test's own DATABASE_URL never leaks in.
  */
-export async function startServerProcess(env: Record<string, string>, startTimeoutMs = 120_000): Promise<ServerProcess> {
+// PGlite's first start (initdb, migrations) takes many seconds on a busy 2-core machine.
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 150_000): Promise<ServerProcess> {
+  const server = spawnServerProcess(env);
+  const banner = await server.waitForLine(/fieldguard listening on http:\/\/127\.0\.0\.1:\d+/, timeoutMs);
+  const base = /(http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
+  return { ...server, base };
+}
+
+/** The same process, returned at once: for start-ups that are meant to fail, or to be watched. */
+export function spawnServerProcess(env: Record<string, string>): Omit<ServerProcess, 'base'> {
   const child = spawn(process.execPath, ['--import', 'tsx', projectFile('src', 'server.ts')], {
     cwd: projectFile(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
@@ -51,8 +60,5 @@ export async function startServerProcess(env: Record<string, string>, startTimeo
     });
   };
 
-  // PGlite's first start (initdb, migrations) takes many seconds on a busy 2-core machine.
-  const banner = await waitForLine(/fieldguard listening on http:\/\/127\.0\.0\.1:\d+/, startTimeoutMs);
-  const base = /(http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
-  return { base, child, lines, waitForLine, exited };
+  return { child, lines, waitForLine, exited };
 }

@@ -21,7 +21,7 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres(undefined, 4);
+    const embedded = await startEmbeddedPostgres(undefined, { maxConnections: 4 });
     // A fresh client per query: pglite-socket can drop a second long-lived connection
     // after a statement on it fails (seen with 0.2.17).
     const session = async (statements: Array<[string, unknown[]?]>) => onOneClient(embedded.url, statements);

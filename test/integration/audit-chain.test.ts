@@ -73,6 +73,24 @@ describe('the hash chain', () => {
     expect(res.statusCode).toBe(403);
   });
 
+  it('records a checkpoint over HTTP for an auditor: its own SEQ:HASH, which verify then finds', async () => {
+    const res = await t.http({ method: 'POST', url: '/v1/audit/checkpoints', headers: { authorization: `Bearer ${await t.token('eve', 'auditor')}` } });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    const { rows } = await t.database.query(`select seq, hash, action, channel, actor_sub, details from audit_events where event_id = $1`, [body.eventId]);
+    expect(rows[0]).toMatchObject({ seq: body.seq, hash: body.hash, action: 'checkpoint', channel: 'rest', actor_sub: 'eve' });
+    expect(rows[0].details).toMatchObject({ verified: body.verified, previousHead: { seq: String(Number(body.seq) - 1) } });
+    expect(body.checkpoint).toBe(`${body.seq}:${body.hash}`);
+    expect((await verify(body.checkpoint)).json()).toMatchObject({ ok: true, checkpoint: { found: true } });
+  });
+
+  it('refuses a checkpoint to roles that may not read the audit trail, and records the refusal', async () => {
+    const res = await t.http({ method: 'POST', url: '/v1/audit/checkpoints', headers: { authorization: `Bearer ${await t.token('carol', 'manager')}` } });
+    expect(res.statusCode).toBe(403);
+    const { rows } = await t.database.query(`select action, outcome, actor_sub from audit_events order by seq desc limit 1`);
+    expect(rows[0]).toEqual({ action: 'checkpoint', outcome: 'denied', actor_sub: 'carol' });
+  });
+
   it('names the row a superuser edited with the trigger disabled', async () => {
     const { rows } = await t.database.query(`select seq, event_id, actor_sub from audit_events where action = 'update' limit 1`);
     const target = rows[0];
@@ -87,6 +105,12 @@ describe('the hash chain', () => {
       const cli = await runCli('audit', ['verify'], { DATABASE_URL: t.database.url });
       expect(cli.code).toBe(3);
       expect(JSON.parse(cli.stdout).firstBroken.seq).toBe(target.seq);
+      // No checkpoint over a broken chain: 409 naming the link, and the refusal is recorded.
+      const refused = await t.http({ method: 'POST', url: '/v1/audit/checkpoints', headers: { authorization: `Bearer ${await t.token('eve', 'auditor')}` } });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json()).toMatchObject({ code: 'CHAIN_BROKEN', firstBroken: { seq: target.seq } });
+      const last = await t.database.query(`select action, outcome from audit_events order by seq desc limit 1`);
+      expect(last.rows[0]).toEqual({ action: 'checkpoint', outcome: 'denied' });
     } finally {
       await asSuperuserWithoutTriggers(`update audit_events set actor_sub = $2 where seq = $1`, [target.seq, target.actor_sub]);
     }
