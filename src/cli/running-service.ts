@@ -1,4 +1,4 @@
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { withDevSecret } from '../auth/dev-secret.js';
 import { signDevToken } from '../auth/dev-token.js';
 import type { Config } from '../config.js';
@@ -22,6 +22,11 @@ export interface RunningService {
  */
 export function runningService(config: Config, holder: LockHolder & { url: string }): RunningService {
   const who = describeHolder(holder);
+  // The lock file is only as trustworthy as the folder: never send a token anywhere but
+  // to a service of this machine on loopback.
+  if (holder.hostname !== hostname() || !isLoopbackHttp(holder.url)) {
+    throw new Error(`${config.pgliteDir} is held by ${who}, which is not a service on this machine's loopback: the CLI will not send it a token; stop it or use another PGLITE_DIR`);
+  }
   const fromEnv = process.env.FIELDGUARD_TOKEN;
   const auth = withDevSecret(config).auth;
   if (!fromEnv && !auth.devSecret) {
@@ -53,4 +58,13 @@ function refusal(status: number, body: Record<string, unknown>, fromEnv: boolean
   return status === 401
     ? `${what}; run the CLI with the service's AUTH_DEV_SECRET and PGLITE_DIR, or set FIELDGUARD_TOKEN to an auditor or admin token`
     : `${what}; the auditor role may not read the audit trail under the service's policy: set FIELDGUARD_TOKEN to a token that may`;
+}
+
+function isLoopbackHttp(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  } catch {
+    return false;
+  }
 }

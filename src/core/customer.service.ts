@@ -86,7 +86,12 @@ export async function updateCustomer(ctx: RequestContext, id: string, body: unkn
     // Only a customer the caller can see is counted: a hidden one answers 404 below,
     // never 429, which would tell that it exists.
     const visible = UUID.test(id) ? await customers.findVisibleCustomer(ctx.db, id, visibleFilter(ctx)) : undefined;
-    if (visible) await enforceReadBudget(ctx, { action: 'update', resourceIds: [id] }, [visible.id]);
+    if (visible) {
+      // A refused update shows nothing, so it must not use up budget: refuse it first.
+      assertCan(ctx, 'update', TYPE, visible);
+      assertWritable(ctx, TYPE, 'update', visible, input);
+      await enforceReadBudget(ctx, { action: 'update', resourceIds: [id] }, [visible.id]);
+    }
     return ctx.db.transaction().execute(async (trx) => {
       const current = await lockVisible(ctx, trx, id);
       assertCan(ctx, 'update', TYPE, current);

@@ -1,11 +1,14 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import * as content from '../data/document-content.repository.js';
 import { findVisibleCustomer } from '../data/customer.repository.js';
 import { DOCUMENT_CATEGORIES } from '../data/document.table.js';
 import { AppError, notFound } from '../errors.js';
 import { visibleFilter as customerVisible } from './customer.service.js';
+import { canonicalId } from '../ids.js';
+import type { Db } from '../data/database.js';
 import { UUID } from './cursor.js';
+import { enforceReadBudget } from './read-budget.js';
+import { spoolUpload } from './upload-spool.js';
 import { auditingDocumentDenials, DOCUMENT, documentDetails } from './document-access.js';
 import { findVisibleDocument, getDocument } from './document.service.js';
 import { assertCan, audit } from './guard.js';
@@ -30,50 +33,44 @@ export interface Upload {
   maxBytes: number;
 }
 
+async function visibleCustomerOrNotFound(ctx: RequestContext, db: Db, customerId: string): Promise<void> {
+  const customer = UUID.test(customerId) ? await findVisibleCustomer(db, customerId, customerVisible(ctx)) : undefined;
+  if (!customer) throw notFound('Customer');
+}
+
 const tooLarge = (max: number) => new AppError('PAYLOAD_TOO_LARGE', `Documents are limited to ${max} bytes.`, { maxBytes: max });
 
 /**
- * Stores an upload slice by slice inside one transaction, hashing as it goes, so memory
- * stays at one slice whatever the size. Crossing the limit rolls everything back: 413
- * and nothing stored. The audit row (document, category, sha256) commits with the row.
+ * Receives an upload into a temporary file (hashing it, refusing it past the limit:
+ * 413 and nothing stored), then stores it in one short transaction as chunks of about
+ * SLICE_BYTES, with its audit row (document, category, sha256). Memory stays at one
+ * slice whatever the size, and a slow client holds no database connection.
  */
 export async function uploadDocument(ctx: RequestContext, up: Upload): Promise<RenderedRecord> {
   const id = await auditingDocumentDenials(ctx, { action: 'upload', resourceIds: [] }, async () => {
     assertCan(ctx, 'create', DOCUMENT);
     const parsed = uploadMeta.safeParse({ category: up.category, title: up.title, contentType: up.contentType });
     if (!parsed.success) throw validationError(parsed.error.issues);
-    const meta = { ...parsed.data, customerId: up.customerId, createdBy: ctx.principal.sub };
+    const meta = { ...parsed.data, customerId: canonicalId(up.customerId), createdBy: ctx.principal.sub };
     assertCan(ctx, 'create', DOCUMENT, meta);
     if (up.declaredBytes !== null && up.declaredBytes > up.maxBytes) throw tooLarge(up.maxBytes);
-    return ctx.db.transaction().execute(async (trx) => {
-      const customer = UUID.test(up.customerId) ? await findVisibleCustomer(trx, up.customerId, customerVisible(ctx)) : undefined;
-      if (!customer) throw notFound('Customer');
-      const docId = await content.insertEmptyDocument(trx, meta);
-      const hash = createHash('sha256');
-      let size = 0;
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      let seq = 0;
-      const flush = async () => {
-        if (pendingBytes === 0) return;
-        await content.appendSlice(trx, docId, seq++, Buffer.concat(pending, pendingBytes));
-        pending = [];
-        pendingBytes = 0;
-      };
-      for await (const chunk of up.body) {
-        size += chunk.length;
-        if (size > up.maxBytes) throw tooLarge(up.maxBytes);
-        hash.update(chunk);
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= content.SLICE_BYTES) await flush();
-      }
-      await flush();
-      const sha256 = hash.digest('hex');
-      await content.sealDocument(trx, docId, size, sha256);
-      await audit(ctx, { action: 'upload', resourceType: DOCUMENT, resourceIds: [docId], outcome: 'allowed', fieldsWritten: ['title', 'category', 'contentType', 'content'], details: { category: meta.category, sha256, sizeBytes: size } }, trx);
-      return docId;
-    });
+    // Before reading the body: a customer the caller cannot see is a 404 at once.
+    await visibleCustomerOrNotFound(ctx, ctx.db, meta.customerId);
+    const spooled = await spoolUpload(up.body, up.maxBytes, () => tooLarge(up.maxBytes));
+    try {
+      return await ctx.db.transaction().execute(async (trx) => {
+        await visibleCustomerOrNotFound(ctx, trx, meta.customerId);
+        const docId = await content.insertEmptyDocument(trx, meta);
+        let seq = 0;
+        for await (const slice of spooled.slices(content.SLICE_BYTES)) await content.appendSlice(trx, docId, seq++, slice);
+        await content.sealDocument(trx, docId, spooled.size, spooled.sha256);
+        const details = { category: meta.category, sha256: spooled.sha256, sizeBytes: spooled.size };
+        await audit(ctx, { action: 'upload', resourceType: DOCUMENT, resourceIds: [docId], outcome: 'allowed', fieldsWritten: ['title', 'category', 'contentType', 'content'], details }, trx);
+        return docId;
+      });
+    } finally {
+      await spooled.dispose();
+    }
   });
   return getDocument(ctx, id);
 }
@@ -95,6 +92,7 @@ export async function downloadDocument(ctx: RequestContext, id: string): Promise
     const doc = await findVisibleDocument(ctx, id);
     if (!doc) throw notFound(DOCUMENT);
     assertCan(ctx, 'read', DOCUMENT, doc, 'content');
+    await enforceReadBudget(ctx, { action: 'download', resourceIds: [doc.customerId] }, [doc.customerId]);
     await audit(ctx, { action: 'download', resourceType: DOCUMENT, resourceIds: [id], outcome: 'allowed', fieldsClear: ['content'], details: documentDetails(doc) });
     return { contentType: doc.contentType, sizeBytes: doc.sizeBytes, sha256: doc.sha256, body: content.readSlices(ctx.db, id, doc.sizeBytes) };
   });

@@ -8,6 +8,7 @@ import { visibleFilter as customerVisible } from './customer.service.js';
 import { UUID } from './cursor.js';
 import { auditingDocumentDenials, DOCUMENT, documentDetails, visibleDocuments } from './document-access.js';
 import { assertCan, audit, auditingDenials, mergeDecisions } from './guard.js';
+import { enforceReadBudget } from './read-budget.js';
 import { renderAs } from './record-access.js';
 import type { RequestContext } from './request-context.js';
 
@@ -23,6 +24,8 @@ export async function getDocument(ctx: RequestContext, id: string): Promise<Rend
     const doc = await findVisibleDocument(ctx, id);
     if (!doc) throw notFound(DOCUMENT);
     const rendered = render(ctx, doc);
+    // A customer's documents are that customer's data: they count against the read budget.
+    await enforceReadBudget(ctx, { action: 'read', resourceIds: [doc.customerId] }, [doc.customerId]);
     await audit(ctx, { action: 'read', resourceType: DOCUMENT, resourceIds: [id], outcome: 'allowed', ...mergeDecisions([rendered.access]), details: documentDetails(doc) });
     return rendered;
   });
@@ -33,7 +36,8 @@ export async function listCustomerDocuments(ctx: RequestContext, customerId: str
   return auditingDenials(ctx, { action: 'list', resourceType: DOCUMENT, resourceIds: [] }, async () => {
     const customer = UUID.test(customerId) ? await findVisibleCustomer(ctx.db, customerId, customerVisible(ctx)) : undefined;
     if (!customer) throw notFound('Customer');
-    return (await listDocumentsOfCustomers(ctx, [customerId]))[0]!;
+    // The stored id: the caller may have spelled it in upper case.
+    return (await listDocumentsOfCustomers(ctx, [customer.id]))[0]!;
   });
 }
 
@@ -41,9 +45,10 @@ export async function listCustomerDocuments(ctx: RequestContext, customerId: str
 export async function listDocumentsOfCustomers(ctx: RequestContext, customerIds: string[]): Promise<RenderedRecord[][]> {
   return auditingDenials(ctx, { action: 'list', resourceType: DOCUMENT, resourceIds: [] }, async () => {
     assertCan(ctx, 'read', DOCUMENT);
-    const ids = [...new Set(customerIds)];
+    const ids = [...new Set(customerIds.map(canonicalId))];
     const found = await documents.listDocumentsOfCustomers(ctx.db, ids, visibleDocuments(ctx, ids));
     const rendered = new Map(found.map((d) => [d.id, render(ctx, d)]));
+    await enforceReadBudget(ctx, { action: 'list', resourceIds: ids }, ids);
     // Audited even when nothing is found: the answer still told the caller that these
     // customers have no documents it may see, and the trail names whose they were.
     await audit(ctx, {
@@ -52,9 +57,9 @@ export async function listDocumentsOfCustomers(ctx: RequestContext, customerIds:
       resourceIds: found.map((d) => d.id),
       outcome: 'allowed',
       ...mergeDecisions([...rendered.values()].map((r) => r.access)),
-      details: { customerIds: ids.map(canonicalId) },
+      details: { customerIds: ids },
     });
-    return customerIds.map((cid) => found.filter((d) => d.customerId === cid).map((d) => rendered.get(d.id)!));
+    return customerIds.map((cid) => found.filter((d) => d.customerId === canonicalId(cid)).map((d) => rendered.get(d.id)!));
   });
 }
 

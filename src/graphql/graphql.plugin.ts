@@ -8,7 +8,7 @@ import { projectFile } from '../paths.js';
 import { formatGraphQLError, queryErrors } from './errors.js';
 import { graphiqlPlugin } from './graphiql.plugin.js';
 import { GRAPHQL_RESPONSE_JSON, negotiateMediaType, responseStatus, type GraphQLOutcome } from './http-response.js';
-import { checkQueryLength, GRAPHQL_LIMITS, limitRules, noIntrospection } from './limits.js';
+import { checkQueryIsText, checkQueryLength, GRAPHQL_LIMITS, limitRules, noIntrospection } from './limits.js';
 import { loaders, resolvers } from './resolvers.js';
 
 export const loadSchemaSdl = () => readFileSync(projectFile('schema.graphql'), 'utf8');
@@ -34,6 +34,13 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
     if (!mediaTypeOf(request)) {
       throw new AppError('NOT_ACCEPTABLE', `Accept must allow application/json or ${GRAPHQL_RESPONSE_JSON}.`);
     }
+  });
+  // Before fastify validates the body: its schema would coerce `"query": 5` (or true, or
+  // a one-element array) into a string and run it.
+  app.addHook('preValidation', async (request) => {
+    if (!isGraphQL(request)) return;
+    const input = (request.method === 'GET' ? request.query : request.body) as { query?: unknown } | null;
+    checkQueryIsText(input?.query);
   });
   app.addHook('preHandler', async (request) => {
     if (!isGraphQL(request)) return;

@@ -1,3 +1,4 @@
+import { AppError } from '../errors.js';
 import { GraphQLError, type ASTNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { costRule } from './cost.js';
 import { depthRule } from './depth.js';
@@ -83,6 +84,11 @@ export const limitRules: ValidationRule[] = [
   fieldRepeatLimit,
   costRule(GRAPHQL_LIMITS.maxCost),
 ];
+
+/** A query that is not text is not a well-formed GraphQL-over-HTTP request: 400, whatever the media type. */
+export function checkQueryIsText(source: unknown): void {
+  if (source !== undefined && source !== null && typeof source !== 'string') throw new AppError('VALIDATION_FAILED', 'The query must be a string.');
+}
 
 /** Refuses an oversized query text before mercurius parses it. */
 export function checkQueryLength(source: unknown): void {

@@ -4,6 +4,7 @@ import * as service from '../core/booking.service.js';
 import type { BookingRecord } from '../core/booking.service.js';
 import { readCustomersByIds } from '../core/customer.service.js';
 import type { RequestContext } from '../core/request-context.js';
+import { AppError } from '../errors.js';
 import { customerJson } from './customer-json.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
@@ -38,6 +39,21 @@ async function bookingsJson(ctx: RequestContext, records: BookingRecord[]) {
 }
 const oneJson = async (ctx: RequestContext, record: BookingRecord) => (await bookingsJson(ctx, [record]))[0];
 
+/**
+ * A write's answer. The write has committed by now, so a read budget that refuses the
+ * embedded customer must not turn it into a 429 (a client would retry and book twice):
+ * the booking is answered without its customer, named withheld, as GraphQL answers
+ * `customer: null` with the BUDGET_EXCEEDED error.
+ */
+async function writtenJson(ctx: RequestContext, record: BookingRecord) {
+  try {
+    return await oneJson(ctx, record);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'BUDGET_EXCEEDED') throw err;
+    return { ...record.values, _access: { masked: record.access.masked, withheld: [...record.access.withheld, 'customer'] } };
+  }
+}
+
 /** Booking routes: parse the request, call the core, shape the JSON. */
 export async function bookingRoutes(app: FastifyInstance) {
   app.get<{ Querystring: ListQuery }>('/v1/bookings', { schema: { querystring: listQuery } }, async (request) => {
@@ -56,12 +72,12 @@ export async function bookingRoutes(app: FastifyInstance) {
     const ctx = request.guardContext('rest');
     const created = await writes.createBooking(ctx, request.body);
     if (typeof created.values.id === 'string') reply.header('location', `/v1/bookings/${created.values.id}`);
-    return reply.code(201).send(await oneJson(ctx, created));
+    return reply.code(201).send(await writtenJson(ctx, created));
   });
 
   app.patch<{ Params: IdParams }>('/v1/bookings/:id', { schema: { params: idParams, body: jsonBody } }, async (request) => {
     const ctx = request.guardContext('rest');
-    return oneJson(ctx, await writes.updateBooking(ctx, request.params.id, request.body));
+    return writtenJson(ctx, await writes.updateBooking(ctx, request.params.id, request.body));
   });
 
   app.delete<{ Params: IdParams }>('/v1/bookings/:id', { schema: { params: idParams } }, async (request, reply) => {

@@ -40,7 +40,9 @@ export async function documentRoutes(app: FastifyInstance, options: { maxBytes: 
     // The media type is the uploader's word: never let a browser sniff it into HTML.
     reply.header('x-content-type-options', 'nosniff');
     reply.header('content-disposition', 'attachment');
-    return reply.type(doc.contentType).send(Readable.from(doc.body));
+    // One chunk in flight at a time: the default object-mode buffer of 16 chunks of
+    // 1 MiB pulled whole documents into memory ahead of a slow client.
+    return reply.type(doc.contentType).send(Readable.from(doc.body, { highWaterMark: 1 }));
   });
 
   app.delete<{ Params: IdParams }>('/v1/documents/:id', { schema: { params: idParams } }, async (request, reply) => {

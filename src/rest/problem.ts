@@ -41,7 +41,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const problem = toAppError(err);
     if (problem.status >= 500 && !(err instanceof AppError)) {
-      request.log.error({ err: loggableError(err) }, 'request failed');
+      // A client that hangs up mid-request (an upload aborted) is not a fault of ours.
+      const gone = request.raw.destroyed || ['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE'].includes(String((err as { code?: unknown }).code));
+      if (gone) request.log.info({ err: loggableError(err) }, 'client went away');
+      else request.log.error({ err: loggableError(err) }, 'request failed');
     }
     if (problem.status === 401) reply.header('www-authenticate', bearerChallenge(request.headers.authorization));
     if (typeof problem.extra.retryAfter === 'number') reply.header('retry-after', String(problem.extra.retryAfter));

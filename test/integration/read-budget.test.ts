@@ -236,3 +236,53 @@ describe('what counts against a budget (over a real socket)', () => {
     expect((await get(`/v1/audit/events?actor=${longSub}x`, 'eve', 'auditor')).statusCode).toBe(400);
   });
 });
+
+describe('what else counts against a budget (review findings)', () => {
+  const bearer = async (sub: string) => ({ authorization: `Bearer ${await t.token(sub, 'agent')}` });
+  /** Fills `sub`'s budget of 5 with the first five customers. */
+  const exhaust = async (sub: string) => {
+    for (const id of ids.slice(0, 5)) expect((await get(`/v1/customers/${id}`, sub, 'agent')).statusCode).toBe(200);
+  };
+  const invoiceOf = async (customerId: string) => {
+    const { rows } = await t.database.query(
+      `insert into documents (customer_id, category, title, content_type, size_bytes, sha256, created_by) values ($1, 'invoice', 'T', 'text/plain', 2, repeat('a', 64), 'root') returning id`,
+      [customerId],
+    );
+    await t.database.query(`insert into document_chunks (document_id, seq, bytes) values ($1, 0, 'ok'::bytea)`, [rows[0].id]);
+    return rows[0].id as string;
+  };
+
+  it("a customer's documents count as reading that customer: list, metadata and download", async () => {
+    const other = ids[6]!;
+    const doc = await invoiceOf(other);
+    await exhaust('xena');
+    for (const url of [`/v1/customers/${other}/documents`, `/v1/documents/${doc}`, `/v1/documents/${doc}/content`]) {
+      const res = await get(url, 'xena', 'agent');
+      expect(res.statusCode).toBe(429);
+      expect(res.body).not.toContain('ok');
+    }
+    const gql = await graphql(t.app, await t.token('xena', 'agent'), 'query($id: ID!) { document(id: $id) { title } }', { id: doc });
+    expect(gql.body.errors?.[0].extensions.code).toBe('BUDGET_EXCEEDED');
+    // Within the budget they answer, and an upper-case customer id lists the same documents.
+    const listed = await get(`/v1/customers/${other.toUpperCase()}/documents`, 'yuri', 'agent');
+    expect(listed.json().items.map((d: { id: string }) => d.id)).toEqual([doc]);
+  });
+
+  it('a booking written over budget is answered without its customer, not refused after it was saved', async () => {
+    await exhaust('zack');
+    const booking = { customerId: ids[7], staffSub: 'zack', service: 'Cut', startsAt: '2031-01-02T10:00:00Z', endsAt: '2031-01-02T11:00:00Z' };
+    const created = await t.http({ method: 'POST', url: '/v1/bookings', headers: await bearer('zack'), payload: booking });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().customer).toBeUndefined();
+    expect(created.json()._access.withheld).toContain('customer');
+    const { rows } = await t.database.query(`select count(*)::int as n from bookings where staff_sub = 'zack'`);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('a refused update uses up no budget', async () => {
+    const res = await t.http({ method: 'PATCH', url: `/v1/customers/${ids[0]}`, headers: await bearer('quinn'), payload: { fullName: 'Renamed By Quinn' } });
+    expect(res.statusCode).toBe(403);
+    const { rows } = await t.database.query(`select count(*)::int as n from customer_reads where actor_sub = 'quinn'`);
+    expect(rows[0].n).toBe(0);
+  });
+});

@@ -21,7 +21,9 @@ let customerId: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  service = await startServerProcess({ DATABASE_URL: database.url, AUTH_DEV_SECRET: SECRET, DEMO_DATA: 'true' });
+  // One connection, as embedded PGlite has: an upload that held it while its body
+  // trickled in made every other request wait, then fail with 503.
+  service = await startServerProcess({ DATABASE_URL: database.url, AUTH_DEV_SECRET: SECRET, DEMO_DATA: 'true', DATABASE_POOL_MAX: '1', DATABASE_CONNECT_TIMEOUT_MS: '2000' });
   http = socketClient(service.base);
   customerId = (await database.query(`select id from customers where full_name = 'Giulia Marchetti'`)).rows[0].id;
 });
@@ -73,10 +75,15 @@ describe('uploads over a real socket', () => {
         stream.write(randomBytes(64 * 1024));
       });
     });
-    // The first bytes are in; the service must still answer others meanwhile.
-    await new Promise((r) => setTimeout(r, 200));
-    for (let i = 0; i < 3; i++) expect((await http('/readyz')).statusCode).toBe(200);
-    stream.end(randomBytes(64 * 1024));
+    // The first bytes are in; the service must still answer others meanwhile, reads
+    // that need the database included, however long the client takes.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      stream.write(randomBytes(1));
+      expect((await http('/readyz')).statusCode).toBe(200);
+      expect((await http({ url: `/v1/customers/${customerId}`, headers: { authorization: `Bearer ${await token('bob', 'agent')}` } })).statusCode).toBe(200);
+    }
+    stream.end(randomBytes(64 * 1024 - 3));
     const done = await pending;
     expect(done.status).toBe(201);
     expect(JSON.parse(done.body)).toMatchObject({ sizeBytes: 128 * 1024 });

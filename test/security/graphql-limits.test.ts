@@ -105,3 +105,12 @@ describe('GraphQL over GET', () => {
     expect(statements).toEqual([]);
   });
 });
+
+describe('a query that is not text', () => {
+  it.each([true, 5, { kind: 'Document' }, ['{ customers { nodes { id } } }']])('is a 400 (%j), never a 500', async (query) => {
+    const res = await t.http({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: { query } });
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+    expect(res.json().errors?.[0].message ?? res.json().detail).toBeTruthy();
+  });
+});
