@@ -10,6 +10,8 @@ import { openDatabase, type Db } from './data/database.js';
 import { loadDemoData } from './data/demo-data.js';
 import { startEmbeddedPostgres } from './data/embedded-postgres.js';
 import { migrateToLatest } from './data/migrate.js';
+import { applyModel, checkModel } from './model/apply-model.js';
+import type { SchemaPlan } from './model/schema-plan.js';
 import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
@@ -121,7 +123,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   try {
+    // Our own tables first, then the model's; without the right to change the schema,
+    // only check that nothing the model needs is missing.
     if (config.migrateOnStart) await migrateToLatest(db);
+    logModelPlan(config.migrateOnStart ? await applyModel(db, policy.model) : await checkModel(db, policy.model), logger);
     if (config.demoData) await loadDemoData(db);
   } catch (err) {
     await app.close();
@@ -155,4 +160,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production' });
   return app;
+}
+
+/** What start-up did to the schema, and what it left for a person (names and SQL only, never data). */
+function logModelPlan(plan: SchemaPlan, logger: Logger): void {
+  if (plan.steps.length > 0) logger.info({ steps: plan.steps.map((s) => `${s.resource}: ${s.summary}`) }, 'data model applied');
+  if (plan.drift.length > 0) {
+    logger.warn({ drift: plan.drift.map((d) => `${d.resource}: ${d.summary}`) }, 'the database differs from the data model; npm run model -- plan shows the SQL a person may run');
+  }
 }

@@ -1,6 +1,7 @@
 import { withDevSecret } from './auth/dev-secret.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { ModelError } from './model/apply-model.js';
 import { PolicyError } from './policy/load-policy.js';
 
 /** Hard limit on shutdown; draining gets most of it, closing the pool and PGlite the rest. */
@@ -58,7 +59,7 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof PolicyError) {
+  if (err instanceof ConfigError || err instanceof PolicyError || err instanceof ModelError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`fieldguard failed to start: ${(err as Error)?.message ?? String(err)}\n`);

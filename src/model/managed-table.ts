@@ -105,6 +105,6 @@ function compareEnumCheck(r: ResourceModel, field: FieldModel, table: CatalogTab
     plan.steps.push({ resource: r.name, summary: `allow ${field.name} ${added.join(', ')}`, sql: replace(check.name, [...wanted, ...dropped]) });
   }
   if (dropped.length > 0) {
-    plan.drift.push({ resource: r.name, summary: `${field.name} values ${dropped.join(', ')} are no longer in the model (rows may still hold them)`, sql: replace(check.name, wanted) });
+    plan.drift.push({ resource: r.name, summary: `${field.name}: ${dropped.join(', ')} no longer among the model's values (rows may still hold them)`, sql: replace(check.name, wanted) });
   }
 }

@@ -116,7 +116,7 @@ describe('the schema plan of managed tables', () => {
         { resource: 'Patient', summary: 'column phone is not in the model', sql: 'ALTER TABLE clinic.patients DROP COLUMN phone' },
         {
           resource: 'Consultation',
-          summary: 'specialty values general are no longer in the model (rows may still hold them)',
+          summary: "specialty: general no longer among the model's values (rows may still hold them)",
           sql: "ALTER TABLE clinic.consultations DROP CONSTRAINT consultations_specialty_check, ADD CONSTRAINT consultations_specialty_check CHECK (specialty IN ('cardiology', 'dermatology'))",
         },
       ]),
