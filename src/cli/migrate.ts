@@ -1,13 +1,24 @@
 import { loadConfig } from '../config.js';
 import { migrateToLatest } from '../data/migrate.js';
+import { applyModel } from '../model/apply-model.js';
+import { formatPlan } from '../model/format-plan.js';
+import { DEFAULT_POLICY_FILE } from '../paths.js';
+import { loadPolicyFile } from '../policy/load-policy.js';
 import { openCliDatabase } from './cli-database.js';
 
-/** `npm run migrate`: applies pending migrations to DATABASE_URL, or to the PGlite folder. */
+/**
+ * `npm run migrate`: applies pending migrations, then the safe steps of POLICY_FILE's data
+ * model (as start-up does), to DATABASE_URL, or to the PGlite folder.
+ */
 async function main() {
-  const { db, close } = await openCliDatabase(loadConfig());
+  const config = loadConfig();
+  const policy = loadPolicyFile(config.policyFile ?? DEFAULT_POLICY_FILE, config.policyHashKey);
+  const { db, close } = await openCliDatabase(config);
   try {
     const applied = await migrateToLatest(db);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
+    const plan = await applyModel(db, policy.model);
+    if (plan.steps.length > 0 || plan.drift.length > 0) process.stdout.write(formatPlan(plan, { applied: true }));
   } finally {
     await close();
   }
