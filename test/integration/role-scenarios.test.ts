@@ -243,7 +243,9 @@ describe('bookings and documents by role', () => {
     }
     for (const category of ['invoice', 'contract']) {
       const { rows } = await t.database.query(
-        `insert into documents (customer_id, category, title, content_type, size_bytes, sha256, content, created_by) values ($1, $2, 'T', 'text/plain', 2, repeat('a', 64), 'ok'::bytea, 'root') returning id`,
+        `with d as (insert into documents (customer_id, category, title, content_type, size_bytes, sha256, created_by) values ($1, $2, 'T', 'text/plain', 2, repeat('a', 64), 'root') returning id),
+           c as (insert into document_chunks (document_id, seq, bytes) select id, 0, 'ok'::bytea from d)
+         select id from d`,
         [giuliaId, category],
       );
       seeded[rows[0].id] = category;
