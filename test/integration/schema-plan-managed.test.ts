@@ -155,4 +155,15 @@ describe('the schema plan of managed tables', () => {
     const [row] = (await t.database.query(`insert into "order" default values returning *`)).rows;
     expect(row).toMatchObject({ user: "it's", tags: ['a b', 'say "hi"', "o'clock", 'back\\slash'], balance: '-1.5', count: '-5', kind: "it's" });
   });
+
+  it('creates tables that refer to each other, adding the foreign key that closes the cycle last', async () => {
+    const model = modelOf({
+      Team: { plural: 'teams', fields: { id: { type: 'id' }, leadId: { type: 'ref', resource: 'Member' } } },
+      Member: { plural: 'members', fields: { id: { type: 'id' }, teamId: { type: 'ref', resource: 'Team' } } },
+    });
+    const plan = await planModel(t.db, model);
+    expect(plan.steps.at(-1)!.sql).toBe('ALTER TABLE members ADD CONSTRAINT members_team_id_fkey FOREIGN KEY (team_id) REFERENCES teams (id)');
+    await applyModel(t.db, model);
+    expect(await planModel(t.db, model)).toEqual({ steps: [], drift: [], problems: [] });
+  });
 });
