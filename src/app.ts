@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { openAppDatabase, type StartupStep } from './data/app-database.js';
 import type { Db } from './data/database.js';
 import type { FolderLock } from './data/folder-lock.js';
+import type { SchemaPlan } from './model/schema-plan.js';
 import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
@@ -59,7 +60,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const policyFile = options.policy ? null : (config.policyFile ?? DEFAULT_POLICY_FILE);
   const policy = options.policy ?? loadPolicyFile(policyFile!, config.policyHashKey);
   const logger: Logger = pino({ level: config.logLevel }, options.logStream);
-  const { db, auditDb, close } = await openAppDatabase(config, options, logger);
+  const onProgress = (step: StartupStep) => {
+    if (step.step === 'model') logModelPlan(step.plan, logger);
+    options.onProgress?.(step);
+  };
+  const { db, auditDb, close } = await openAppDatabase(config, { ...options, onProgress, model: policy.model }, logger);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -132,4 +137,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production' });
   return app;
+}
+
+/** What start-up did to the schema, and what it left for a person (names and SQL only, never data). */
+function logModelPlan(plan: SchemaPlan, logger: Logger): void {
+  if (plan.steps.length > 0) logger.info({ steps: plan.steps.map((s) => `${s.resource}: ${s.summary}`) }, 'data model applied');
+  if (plan.drift.length > 0) {
+    logger.warn({ drift: plan.drift.map((d) => `${d.resource}: ${d.summary}`) }, 'the database differs from the data model; npm run model -- plan shows the SQL a person may run');
+  }
 }

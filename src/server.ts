@@ -30,7 +30,10 @@ async function main() {
     port = await reservePort(config.host, config.port);
     say(`fieldguard: starting (${startingWhat(config)})`);
     const { buildApp } = await import('./app.js');
-    app = await buildApp(config, { ...(lock && { folderLock: lock }), onProgress: (step) => say(`fieldguard: ${progressLine(step)}`) });
+    app = await buildApp(config, { ...(lock && { folderLock: lock }), onProgress: (step) => {
+      const line = progressLine(step);
+      if (line) say(`fieldguard: ${line}`);
+    } });
     await port.release();
     const url = await listenQuietly(app, config);
     const base = url.replace('0.0.0.0', '127.0.0.1');
@@ -116,7 +119,7 @@ function handleSignals(app: FastifyInstance) {
 
 main().catch((err: unknown) => {
   // Refusals the operator can act on are one line (a policy lists each problem); anything else says it failed.
-  const plain = err instanceof ConfigError || (err as Error)?.name === 'PolicyError';
+  const plain = err instanceof ConfigError || ['PolicyError', 'ModelError'].includes((err as Error)?.name);
   const message = (err as Error)?.message ?? String(err);
   process.stderr.write(plain ? `${message}\n` : err instanceof StartupError ? `fieldguard cannot start: ${message}\n` : `fieldguard failed to start: ${message}\n`);
   process.exit(1);

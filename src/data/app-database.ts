@@ -6,12 +6,16 @@ import { loadDemoData } from './demo-data.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { SERVICE_HOLDER, type FolderLock } from './folder-lock.js';
 import { migrateToLatest } from './migrate.js';
+import { applyModel, checkModel } from '../model/apply-model.js';
+import type { Model } from '../model/model.js';
+import type { SchemaPlan } from '../model/schema-plan.js';
 
 /** What start-up has done so far: the server prints each as a plain line. */
 export type StartupStep =
   | { step: 'database'; kind: 'embedded'; dir: string; ms: number }
   | { step: 'database'; kind: 'postgres'; ms: number }
   | { step: 'migrations'; applied: number; ms: number }
+  | { step: 'model'; plan: SchemaPlan }
   | { step: 'demo-data'; loaded: number };
 
 export interface AppDatabaseOptions {
@@ -20,6 +24,8 @@ export interface AppDatabaseOptions {
   onStatement?: ((sql: string) => void) | undefined;
   folderLock?: FolderLock | undefined;
   onProgress?: ((step: StartupStep) => void) | undefined;
+  /** The policy's data model, brought about (or, without MIGRATE_ON_START, checked) after the migrations. */
+  model: Model;
 }
 
 export interface AppDatabase {
@@ -73,6 +79,9 @@ export async function openAppDatabase(config: Config, options: AppDatabaseOption
       since = performance.now();
       progress({ step: 'migrations', applied: (await migrateToLatest(db)).length, ms: elapsed() });
     }
+    // Our own tables first, then the model's; without the right to change the schema,
+    // only check that nothing the model needs is missing.
+    progress({ step: 'model', plan: config.migrateOnStart ? await applyModel(db, options.model) : await checkModel(db, options.model) });
     if (config.demoData) progress({ step: 'demo-data', loaded: await loadDemoData(db) });
   } catch (err) {
     await close();

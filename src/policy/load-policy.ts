@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { compileMaskStrategy, type MaskStrategy } from './mask-strategies.js';
 import { conditionCompiler } from './compile-conditions.js';
+import { compileModel } from '../model/load-model.js';
+import type { Model } from '../model/model.js';
 import { policyDocumentSchema, type RuleSpec } from './policy-document.js';
 import { compileReadBudget, type ReadBudget } from './read-budget.js';
 import { formatPath, PolicySource, type PolicyPath } from './source-lines.js';
@@ -39,6 +41,8 @@ export interface Policy {
    * without one is unlimited whatever its parents say.
    */
   readBudgets: ReadonlyMap<string, ReadBudget | null>;
+  /** The stored resources: tables, typed fields, parents (src/model). */
+  model: Model;
 }
 
 export class PolicyError extends Error {
@@ -77,6 +81,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   const report = (path: PolicyPath, message: string) => problems.push(`${at(path)}: ${message}`);
   const doc = parsed.data;
   const conditions = conditionCompiler(doc.conditions, report);
+  const model = compileModel(doc.resources, report);
 
   const resources = new Map<string, ResourcePolicy>();
   for (const [type, resource] of Object.entries(doc.resources)) {
@@ -152,5 +157,5 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   for (const role of [...readBudgets.keys()]) if (!readsCustomers(role)) readBudgets.delete(role);
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles, readBudgets, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };
+  return { version, resources, roles, readBudgets, model, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resourceSchema } from '../model/model-document.js';
 
 /**
  * Actions a rule may grant or deny. `read_masked` means "read through the field's mask";
@@ -53,14 +54,6 @@ const ruleSchema = z
   .strict();
 export type RuleSpec = z.infer<typeof ruleSchema>;
 
-const fieldSchema = z
-  .object({
-    class: z.string().min(1),
-    mask: z.string().min(1).optional(),
-    description: z.string().optional(),
-  })
-  .strict();
-
 /**
  * How many distinct customers a role may read in a sliding window, and what happens
  * beyond: `block` refuses with 429, `alert` lets the data through; both record an
@@ -78,7 +71,8 @@ export type ReadBudgetSpec = z.infer<typeof readBudgetSchema>;
 export const policyDocumentSchema = z
   .object({
     description: z.string().optional(),
-    resources: z.record(z.string(), z.object({ fields: z.record(z.string(), fieldSchema) }).strict()),
+    /** Each resource's fields (class, mask) and, for stored resources, its data model. */
+    resources: z.record(z.string(), resourceSchema),
     conditions: z.record(z.string(), z.array(conditionSchema).min(1)).default({}),
     roles: z.record(
       z.string(),

@@ -5,8 +5,8 @@ import { projectFile } from '../paths.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** One plain line per start-up step, so a 15 s embedded start-up is never silent. */
-export function progressLine(step: StartupStep): string {
+/** One plain line per start-up step, so a 15 s embedded start-up is never silent; null when a step has nothing to say. */
+export function progressLine(step: StartupStep): string | null {
   switch (step.step) {
     case 'database':
       return step.kind === 'embedded'
@@ -16,6 +16,12 @@ export function progressLine(step: StartupStep): string {
       return step.applied ? `migrations applied (${step.applied}, ${seconds(step.ms)})` : 'migrations: none pending';
     case 'demo-data':
       return step.loaded ? `demo data loaded (${step.loaded} customers)` : 'demo data: skipped, the database already has customers';
+    case 'model': {
+      const { steps, drift } = step.plan;
+      if (steps.length === 0 && drift.length === 0) return null;
+      const applied = steps.length ? `${steps.length} schema step(s) applied` : 'in step';
+      return `data model: ${applied}${drift.length ? `; ${drift.length} difference(s) left for a person (npm run model -- plan)` : ''}`;
+    }
   }
 }
 

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { FIELD_TYPES, GENERATED } from './model.js';
+
+/**
+ * The shape of `resources:` in a policy file: the rules' view (class, mask) and the data
+ * model (type, table, ...) of each resource. Only shapes are checked here; what depends on
+ * other keys or resources (an enum's values, a ref's target, a parent cycle) is checked by
+ * compileModel, which reports it with the file's line.
+ */
+
+/** A SQL identifier written without quotes in the policy (quoted in SQL where needed). */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const identifier = z.string().regex(IDENTIFIER, 'must be a SQL name: letters, digits and _, not starting with a digit');
+
+const fieldSchema = z
+  .object({
+    type: z.enum(FIELD_TYPES, { error: `unknown type: use one of ${FIELD_TYPES.join(', ')}` }).optional().describe('The value type; required on every field of a resource with a plural.'),
+    class: z.string().min(1).optional().describe('Data class (identity, contact, financial, ...); required on a field without a type, system by default on a typed one.'),
+    mask: z.string().min(1).optional(),
+    description: z.string().optional(),
+    values: z.array(z.string().min(1)).min(1).optional().describe('The allowed values of an enum.'),
+    resource: z.string().min(1).optional().describe('The resource a ref points at.'),
+    required: z.boolean().optional().describe('A create must give a value; the column is NOT NULL.'),
+    default: z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).optional().describe('The column default, of the field\'s type (not on adopted tables).'),
+    generated: z.enum(GENERATED).optional().describe('A timestamp set on insert (created) or on every write (updated).'),
+    column: identifier.optional().describe('The column; default: the field name in snake_case.'),
+  })
+  .strict();
+export type FieldSpec = z.infer<typeof fieldSchema>;
+
+export const resourceSchema = z
+  .object({
+    plural: z
+      .string()
+      .regex(/^[a-z][A-Za-z0-9]*$/, 'must be a lowerCamelCase name (letters and digits)')
+      .optional()
+      .describe('Makes the resource stored: REST /v1/<plural>, GraphQL <plural>(...).'),
+    table: z
+      .string()
+      .regex(/^([A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be name or schema.name')
+      .optional()
+      .describe('name or schema.name; default: the plural in snake_case, in schema public.'),
+    adopt: z.boolean().optional().describe('An existing table: checked at start-up, never created or altered.'),
+    parent: z
+      .object({ resource: z.string().min(1), field: z.string().min(1) })
+      .strict()
+      .optional()
+      .describe('Records exist for a caller only where their parent (through this ref field) does.'),
+    fields: z.record(z.string(), fieldSchema),
+  })
+  .strict();
+export type ResourceSpec = z.infer<typeof resourceSchema>;

@@ -1,0 +1,76 @@
+/**
+ * The data model: the stored resources a policy declares (those with a `plural`), their
+ * tables and typed fields. Resources without a plural are "policy-only" (rules and masks,
+ * no storage, e.g. AuditEvent and Policy) and do not appear here.
+ */
+
+export const FIELD_TYPES = ['id', 'string', 'text', 'integer', 'decimal', 'boolean', 'date', 'timestamp', 'enum', 'string[]', 'ref', 'file'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** `created`: set once on insert; `updated`: set on insert and on every update. */
+export const GENERATED = ['created', 'updated'] as const;
+export type Generated = (typeof GENERATED)[number];
+
+export type DefaultValue = string | number | boolean | readonly string[];
+
+export interface TableName {
+  schema: string;
+  name: string;
+}
+
+export interface FieldModel {
+  name: string;
+  type: FieldType;
+  /** The column holding the value; null for `file`, whose bytes live in the chunk table. */
+  column: string | null;
+  /** The caller must give a value on create. */
+  required: boolean;
+  /**
+   * May hold null. A required, defaulted or generated field never does, nor an id or a
+   * `string[]` (an empty list stands for none), so these columns are NOT NULL.
+   */
+  nullable: boolean;
+  default: DefaultValue | undefined;
+  generated: Generated | undefined;
+  /** The data class (`identity`, `contact`, ...); `system` when the policy gives none. */
+  class: string;
+  mask: string | undefined;
+  description: string | undefined;
+  /** The allowed values of an `enum`. */
+  values: readonly string[] | undefined;
+  /** The resource a `ref` points at (by its id). */
+  ref: string | undefined;
+}
+
+export interface ResourceModel {
+  name: string;
+  /** REST path segment and GraphQL list field: `patients`. */
+  plural: string;
+  table: TableName;
+  /** An existing table fieldguard reads and writes but never creates or alters. */
+  adopt: boolean;
+  /** Records exist for a caller only where their parent does (visibility nests). */
+  parent: { resource: string; field: string } | undefined;
+  /** In the order the policy declares them. */
+  fields: readonly FieldModel[];
+  /** The one field of type `id`: the primary key. */
+  id: FieldModel;
+  /** The one `file` field, if any, and the table holding its bytes in numbered chunks. */
+  file: { field: FieldModel; chunks: ChunkTable } | undefined;
+}
+
+/**
+ * Where a `file` field's bytes live: `<resource>_chunks (<resource>_id, seq, bytes)`,
+ * named after the resource (Document: document_chunks (document_id, seq, bytes)).
+ */
+export interface ChunkTable {
+  table: TableName;
+  owner: string;
+}
+
+export interface Model {
+  /** Stored resources by name, in the order the policy declares them. */
+  resources: ReadonlyMap<string, ResourceModel>;
+}
+
+export const qualifiedName = (t: TableName) => `${t.schema}.${t.name}`;
