@@ -9,6 +9,8 @@ import type { Config } from './config.js';
 import { openAppDatabase, type StartupStep } from './data/app-database.js';
 import type { Db } from './data/database.js';
 import type { FolderLock } from './data/folder-lock.js';
+import { loadCursorKey } from './data/service-keys.js';
+import { createListCursors } from './core/list-cursor.js';
 import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
@@ -115,7 +117,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Refused credentials are audited, so they share the rate limit's bound, per address.
     failureLimit: { max: Math.min(config.http.rateLimitMax, 100), windowMs: config.http.rateLimitWindowMs },
   });
-  await app.register(guardPlugin, { db, policyStore, auditWriter });
+  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors: createListCursors(() => loadCursorKey(db)) });
   await app.register(healthRoutes);
   await app.register(docsPlugin);
   await app.register(async (api) => {
