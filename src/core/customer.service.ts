@@ -90,7 +90,7 @@ export async function updateCustomer(ctx: RequestContext, id: string, body: unkn
     const visible = UUID.test(id) ? await customers.findVisibleCustomer(ctx.db, id, visibleFilter(ctx)) : undefined;
     if (visible) await enforceReadBudget(ctx, { action: 'update', resourceIds: [id] }, [visible.id]);
     return ctx.db.transaction().execute(async (trx) => {
-      const current = await lockVisible(ctx, trx, id);
+      const current = await lockVisibleCustomer(ctx, trx, id);
       assertCan(ctx, 'update', TYPE, current);
       assertWritable(ctx, TYPE, 'update', current, input);
       const updated = await customers.updateCustomer(trx, id, input);
@@ -99,18 +99,8 @@ export async function updateCustomer(ctx: RequestContext, id: string, body: unkn
   });
 }
 
-export async function deleteCustomer(ctx: RequestContext, id: string): Promise<void> {
-  await auditingDenials(ctx, { action: 'delete', resourceType: TYPE, resourceIds: [id] }, () =>
-    ctx.db.transaction().execute(async (trx) => {
-      const current = await lockVisible(ctx, trx, id);
-      assertCan(ctx, 'delete', TYPE, current);
-      await customers.deleteCustomer(trx, id);
-      await audit(ctx, { action: 'delete', resourceType: TYPE, resourceIds: [id], outcome: 'allowed' }, trx);
-    }),
-  );
-}
-
-async function lockVisible(ctx: RequestContext, trx: Db, id: string): Promise<Customer> {
+/** The customer, locked for a write, or 404 when it does not exist for the caller. */
+export async function lockVisibleCustomer(ctx: RequestContext, trx: Db, id: string): Promise<Customer> {
   const current = UUID.test(id) ? await customers.findVisibleCustomer(trx, id, visibleFilter(ctx), { forUpdate: true }) : undefined;
   if (!current) throw notFound(TYPE);
   return current;

@@ -75,6 +75,12 @@ export async function listDocumentPages(
   return rows.map(({ i, ...row }) => ({ ...toMeta(row), i }));
 }
 
+/** Every document of a customer, locked until the transaction ends (a cascade is about to take them). */
+export async function lockDocumentsOfCustomer(db: Db, customerId: string): Promise<DocumentMeta[]> {
+  const rows = await db.selectFrom('documents').select(META).where('documents.customerId', '=', customerId).orderBy('documents.createdAt').orderBy('documents.id').forUpdate().execute();
+  return rows.map(toMeta);
+}
+
 export async function deleteDocument(db: Db, id: string): Promise<void> {
   await db.deleteFrom('documents').where('id', '=', id).execute();
 }
