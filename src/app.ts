@@ -117,7 +117,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Refused credentials are audited, so they share the rate limit's bound, per address.
     failureLimit: { max: Math.min(config.http.rateLimitMax, 100), windowMs: config.http.rateLimitWindowMs },
   });
-  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors: createListCursors(() => loadCursorKey(db)) });
+  const cursors = createListCursors(() => loadCursorKey(db));
+  cursors.preload();
+  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors });
   await app.register(healthRoutes);
   await app.register(docsPlugin);
   await app.register(async (api) => {

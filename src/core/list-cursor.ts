@@ -21,6 +21,8 @@ export interface ListCursors {
   /** `list` names the list and its order (`customers:fullName:asc`); the cursor is valid only there. */
   encode(list: string, value: unknown, id: string): Promise<string>;
   decode(list: string, cursor: string | null | undefined): Promise<Keyset | null>;
+  /** Starts reading the key now, so no request waits for it; a failure is retried on use. */
+  preload(): void;
 }
 
 const SALT_BYTES = 16;
@@ -33,8 +35,9 @@ const BLOCK = 64;
 const MAX_LENGTH = 2000;
 
 /**
- * `loadKey` is called on first use, not at start-up, so the service still starts while
- * its database is down (and reports it on /readyz); a failed load is retried next time.
+ * `loadKey` runs once (preload, or the first use), never blocking start-up, so the
+ * service still starts while its database is down (and reports it on /readyz); a failed
+ * load is retried on the next use.
  */
 export function createListCursors(loadKey: () => Promise<Buffer>): ListCursors {
   let master: Promise<Buffer> | null = null;
@@ -45,6 +48,9 @@ export function createListCursors(loadKey: () => Promise<Buffer>): ListCursors {
     }));
   const derive = (key: Buffer, salt: Buffer) => createHmac('sha256', key).update(salt).digest();
   return {
+    preload() {
+      keyOf().catch(() => {});
+    },
     async encode(list, value, id) {
       const key = await keyOf();
       const plain = Buffer.from(JSON.stringify([value instanceof Date ? value.toISOString() : String(value), id]), 'utf8');
