@@ -9,6 +9,7 @@ import * as documents from './2026-11-23T2055_documents.js';
 import * as readBudgetFunction from './2026-11-23T2100_read-budget-function.js';
 import * as auditAppendFunction from './2026-11-23T2200_audit-append-function.js';
 import * as documentChunks from './2026-12-03T1000_document-chunks.js';
+import * as cursorKey from './2026-12-03T1600_cursor-key.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T2100_read-budget-function': readBudgetFunction,
   '2026-11-23T2200_audit-append-function': auditAppendFunction,
   '2026-12-03T1000_document-chunks': documentChunks,
+  '2026-12-03T1600_cursor-key': cursorKey,
 };

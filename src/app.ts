@@ -10,6 +10,8 @@ import { openAppDatabase, type StartupStep } from './data/app-database.js';
 import type { Db } from './data/database.js';
 import type { FolderLock } from './data/folder-lock.js';
 import type { SchemaPlan } from './model/schema-plan.js';
+import { loadCursorKey } from './data/service-keys.js';
+import { createListCursors } from './core/list-cursor.js';
 import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
@@ -120,7 +122,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Refused credentials are audited, so they share the rate limit's bound, per address.
     failureLimit: { max: Math.min(config.http.rateLimitMax, 100), windowMs: config.http.rateLimitWindowMs },
   });
-  await app.register(guardPlugin, { db, policyStore, auditWriter });
+  const cursors = createListCursors(() => loadCursorKey(db));
+  cursors.preload();
+  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors });
   await app.register(healthRoutes);
   await app.register(docsPlugin);
   await app.register(async (api) => {

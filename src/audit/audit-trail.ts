@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { AuditContext, AuditDecision } from './audit-event.js';
 import { auditableId, storableText } from './audit-values.js';
-import type { AuditWriter } from './audit-writer.js';
+import { appendToChain, type AuditWriter, type PendingAuditRow } from './audit-writer.js';
 
 /**
  * Writes one audit event and returns only once it is committed (or, inside a
@@ -19,45 +19,66 @@ export async function recordAuditEvent(
   decision: AuditDecision,
   trx?: Db,
 ): Promise<string> {
-  const eventId = randomUUID();
-  const actor = ctx.principal;
+  const row = rowOf(ctx, decision);
+  await failClosed(log, () => writer.write(row, trx));
+  logEvent(log, ctx, decision, row.eventId);
+  return row.eventId;
+}
+
+/**
+ * Several events inside the caller's transaction, appended in this order in one
+ * statement (a customer's deletion and one event per record that went with it): they
+ * commit with its writes or not at all.
+ */
+export async function recordAuditEventsIn(trx: Db, log: Log, ctx: AuditContext, decisions: AuditDecision[]): Promise<void> {
+  const rows = decisions.map((d) => rowOf(ctx, d));
+  await failClosed(log, () => appendToChain(trx, rows));
+  decisions.forEach((d, i) => logEvent(log, ctx, d, rows[i]!.eventId));
+}
+
+async function failClosed(log: Log, write: () => Promise<void>): Promise<void> {
   try {
-    await writer.write(
-      {
-        eventId,
-        occurredAt: new Date(),
-        actorSub: actor ? storableText(actor.sub) : null,
-        actorRoles: actor ? actor.roles.map(storableText) : [],
-        actorTokenId: actor?.tokenId ? storableText(actor.tokenId) : null,
-        channel: ctx.channel,
-        action: decision.action,
-        resourceType: decision.resourceType,
-        resourceIds: decision.resourceIds.map(auditableId),
-        fieldsClear: decision.fieldsClear ?? [],
-        fieldsMasked: decision.fieldsMasked ?? [],
-        fieldsWithheld: decision.fieldsWithheld ?? [],
-        fieldsWritten: decision.fieldsWritten ?? [],
-        outcome: decision.outcome,
-        reason: decision.reason === undefined || decision.reason === null ? null : storableText(decision.reason),
-        requestId: ctx.requestId,
-        purpose: ctx.purpose,
-        clientIp: ctx.clientIp,
-        userAgent: ctx.userAgent,
-        policyVersion: ctx.policyVersion,
-        details: decision.details ?? null,
-      },
-      trx,
-    );
+    await write();
   } catch (err) {
     log.error({ err: { code: (err as { code?: string }).code, type: (err as Error).name } }, 'audit write failed');
     throw new AppError('AUDIT_UNAVAILABLE', 'The audit trail cannot be written; no data was returned.');
   }
-  // For log shippers: names and ids only, never a field value.
+}
+
+function rowOf(ctx: AuditContext, decision: AuditDecision): PendingAuditRow {
+  const actor = ctx.principal;
+  return {
+    eventId: randomUUID(),
+    occurredAt: new Date(),
+    actorSub: actor ? storableText(actor.sub) : null,
+    actorRoles: actor ? actor.roles.map(storableText) : [],
+    actorTokenId: actor?.tokenId ? storableText(actor.tokenId) : null,
+    channel: ctx.channel,
+    action: decision.action,
+    resourceType: decision.resourceType,
+    resourceIds: decision.resourceIds.map(auditableId),
+    fieldsClear: decision.fieldsClear ?? [],
+    fieldsMasked: decision.fieldsMasked ?? [],
+    fieldsWithheld: decision.fieldsWithheld ?? [],
+    fieldsWritten: decision.fieldsWritten ?? [],
+    outcome: decision.outcome,
+    reason: decision.reason === undefined || decision.reason === null ? null : storableText(decision.reason),
+    requestId: ctx.requestId,
+    purpose: ctx.purpose,
+    clientIp: ctx.clientIp,
+    userAgent: ctx.userAgent,
+    policyVersion: ctx.policyVersion,
+    details: decision.details ?? null,
+  };
+}
+
+/** For log shippers: names and ids only, never a field value. */
+function logEvent(log: Log, ctx: AuditContext, decision: AuditDecision, eventId: string): void {
   log.info(
     {
       audit: true,
       eventId,
-      actor: actor?.sub ?? null,
+      actor: ctx.principal?.sub ?? null,
       action: decision.action,
       resourceType: decision.resourceType,
       resourceCount: decision.resourceIds.length,
@@ -66,5 +87,4 @@ export async function recordAuditEvent(
     },
     'audit event',
   );
-  return eventId;
 }

@@ -5,12 +5,13 @@ import { AppError, notFound } from '../errors.js';
 import type { RenderedRecord } from '../policy/field-access.js';
 import { visibleBookings } from './booking-visibility.js';
 import { pageLimit, UUID } from './cursor.js';
-import { decodeListCursor, encodeListCursor } from './customer-list-query.js';
 import { assertCan, audit, auditingDenials, mergeDecisions } from './guard.js';
 import { clearFilterFor, renderAs } from './record-access.js';
 import type { RequestContext } from './request-context.js';
 
 const TYPE = 'Booking';
+/** Every booking list runs in (startsAt, id) order: one cursor family. */
+const LIST = 'bookings:startsAt:asc';
 
 /** A rendered booking, plus the id of its customer for embedding (never sent by itself). */
 export interface BookingRecord extends RenderedRecord {
@@ -53,14 +54,14 @@ export async function listBookings(ctx: RequestContext, limit?: number | null, c
   return auditingDenials(ctx, { action: 'list', resourceType: TYPE, resourceIds: [] }, async () => {
     assertCan(ctx, 'read', TYPE);
     const size = pageLimit(limit);
-    const after = decodeListCursor(cursor, 'startsAt');
+    const after = await ctx.cursors.decode(LIST, cursor);
     const where: SqlFilter[] = [...visibleBookings(ctx), ...filtersFor(ctx, query)];
     const rows = await bookings.listVisibleBookings(ctx.db, { where, after, limit: size + 1 });
     const page = rows.slice(0, size);
     const items = page.map((b) => renderBooking(ctx, b));
     await audit(ctx, { action: 'list', resourceType: TYPE, resourceIds: page.map((b) => b.id), outcome: 'allowed', ...mergeDecisions(items.map((i) => i.access)) });
     const last = page[page.length - 1];
-    return { items, nextCursor: rows.length > size && last ? encodeListCursor('startsAt', last.startsAt, last.id) : null };
+    return { items, nextCursor: rows.length > size && last ? await ctx.cursors.encode(LIST, last.startsAt, last.id) : null };
   });
 }
 
@@ -96,7 +97,7 @@ export async function listBookingsOfCustomers(
 ): Promise<BookingPage[]> {
   return auditingDenials(ctx, { action: 'list', resourceType: TYPE, resourceIds: [] }, async () => {
     assertCan(ctx, 'read', TYPE);
-    const wanted = queries.map((q) => ({ customerId: q.customerId, size: pageLimit(q.first), after: decodeListCursor(q.after, 'startsAt') }));
+    const wanted = await Promise.all(queries.map(async (q) => ({ customerId: q.customerId, size: pageLimit(q.first), after: await ctx.cursors.decode(LIST, q.after) })));
     const limit = Math.max(...wanted.map((w) => w.size)) + 1;
     const customerIds = [...new Set(wanted.map((w) => w.customerId))];
     const rows = await bookings.listBookingsOfCustomers(ctx.db, { where: visibleBookings(ctx, customerIds), customers: wanted, limit });
@@ -106,12 +107,12 @@ export async function listBookingsOfCustomers(
       if (list) list.push(b);
       else byCustomer.set(b.customerId, [b]);
     }
-    const pages = wanted.map((w) => {
+    const pages = await Promise.all(wanted.map(async (w) => {
       const mine = (byCustomer.get(w.customerId) ?? []).filter((b) => !w.after || b.startsAt > w.after.value || (b.startsAt === w.after.value && b.id > w.after.id));
       const page = mine.slice(0, w.size);
       const last = page[page.length - 1];
-      return { rows: page, nextCursor: mine.length > w.size && last ? encodeListCursor('startsAt', last.startsAt, last.id) : null };
-    });
+      return { rows: page, nextCursor: mine.length > w.size && last ? await ctx.cursors.encode(LIST, last.startsAt, last.id) : null };
+    }));
     const shown = [...new Map(pages.flatMap((p) => p.rows).map((b) => [b.id, b])).values()];
     const rendered = new Map(shown.map((b) => [b.id, renderBooking(ctx, b)]));
     if (shown.length > 0) {

@@ -2,7 +2,6 @@ import { sql, type SqlBool } from 'kysely';
 import type { SqlFilter } from '../data/policy-sql.js';
 import { AppError } from '../errors.js';
 import { fieldsOnType, resourceOf } from '../policy/field-access.js';
-import { UUID } from './cursor.js';
 import { assertNoNul } from './no-nul.js';
 import { clearFilterFor } from './record-access.js';
 import type { RequestContext } from './request-context.js';
@@ -81,24 +80,4 @@ function equals(field: string, value: string): SqlFilter {
   if (value.length > 200) throw new AppError('VALIDATION_FAILED', `The ${field} filter is too long.`, { fields: [field], argument: 'filter' });
   if (field === 'assignees') return (eb) => sql<SqlBool>`${eb.ref(field)} @> ${[value]}::text[]`;
   return (eb) => eb(eb.ref(field), '=', value);
-}
-
-/** Keyset cursor for a sorted list: the sort key, its value and the id of the last row. */
-export function encodeListCursor(sortField: string, value: unknown, id: string): string {
-  const v = value instanceof Date ? value.toISOString() : value;
-  return Buffer.from(JSON.stringify({ k: sortField, v, id })).toString('base64url');
-}
-
-export function decodeListCursor(cursor: string | null | undefined, sortField: string): { value: string; id: string } | null {
-  if (!cursor) return null;
-  try {
-    if (cursor.length > 1500) throw new Error('too long');
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; v?: unknown; id?: unknown };
-    if (c.k === sortField && typeof c.v === 'string' && (!sortField.endsWith('At') || !Number.isNaN(Date.parse(c.v))) && c.v.length <= 300 && typeof c.id === 'string' && UUID.test(c.id)) {
-      return { value: c.v, id: c.id };
-    }
-  } catch {
-    // one error for every malformed cursor
-  }
-  throw new AppError('INVALID_CURSOR', 'The cursor is not one this service issued for this sort order.');
 }

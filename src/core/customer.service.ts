@@ -4,7 +4,7 @@ import type { Db } from '../data/database.js';
 import { notFound } from '../errors.js';
 import type { RenderedRecord } from '../policy/field-access.js';
 import { pageLimit, UUID } from './cursor.js';
-import { compileListQuery, decodeListCursor, encodeListCursor, type ListQuery } from './customer-list-query.js';
+import { compileListQuery, type ListQuery } from './customer-list-query.js';
 import { parseCustomerInput, type CustomerInput } from './customer-input.js';
 import { assertCan, audit, auditingDenials, mergeDecisions } from './guard.js';
 import { enforceReadBudget } from './read-budget.js';
@@ -48,7 +48,9 @@ export async function listCustomers(
     const size = pageLimit(limit);
     const visible = visibleFilter(ctx);
     const { where, sort } = await compileListQuery(ctx, query, visible);
-    const after = decodeListCursor(cursor, sort.field);
+    // The cursor is valid only for the order it was issued for.
+    const list = `customers:${sort.field}:${sort.descending ? 'desc' : 'asc'}`;
+    const after = await ctx.cursors.decode(list, cursor);
     const rows = await customers.listVisibleCustomers(ctx.db, { where: [visible, ...where], sort, after, limit: size + 1 });
     const page = rows.slice(0, size);
     const items = page.map((c) => render(ctx, c));
@@ -57,7 +59,7 @@ export async function listCustomers(
     await audit(ctx, { action: 'list', resourceType: TYPE, resourceIds: ids, outcome: 'allowed', ...mergeDecisions(items.map((i) => i.access)) });
     const last = page[page.length - 1];
     const hasMore = rows.length > size && last !== undefined;
-    return { items, nextCursor: hasMore ? encodeListCursor(sort.field, last[sort.field as keyof Customer], last.id) : null };
+    return { items, nextCursor: hasMore ? await ctx.cursors.encode(list, last[sort.field as keyof Customer], last.id) : null };
   });
 }
 
@@ -93,7 +95,7 @@ export async function updateCustomer(ctx: RequestContext, id: string, body: unkn
       await enforceReadBudget(ctx, { action: 'update', resourceIds: [id] }, [visible.id]);
     }
     return ctx.db.transaction().execute(async (trx) => {
-      const current = await lockVisible(ctx, trx, id);
+      const current = await lockVisibleCustomer(ctx, trx, id);
       assertCan(ctx, 'update', TYPE, current);
       assertWritable(ctx, TYPE, 'update', current, input);
       const updated = await customers.updateCustomer(trx, id, input);
@@ -102,18 +104,8 @@ export async function updateCustomer(ctx: RequestContext, id: string, body: unkn
   });
 }
 
-export async function deleteCustomer(ctx: RequestContext, id: string): Promise<void> {
-  await auditingDenials(ctx, { action: 'delete', resourceType: TYPE, resourceIds: [id] }, () =>
-    ctx.db.transaction().execute(async (trx) => {
-      const current = await lockVisible(ctx, trx, id);
-      assertCan(ctx, 'delete', TYPE, current);
-      await customers.deleteCustomer(trx, id);
-      await audit(ctx, { action: 'delete', resourceType: TYPE, resourceIds: [id], outcome: 'allowed' }, trx);
-    }),
-  );
-}
-
-async function lockVisible(ctx: RequestContext, trx: Db, id: string): Promise<Customer> {
+/** The customer, locked for a write, or 404 when it does not exist for the caller. */
+export async function lockVisibleCustomer(ctx: RequestContext, trx: Db, id: string): Promise<Customer> {
   const current = UUID.test(id) ? await customers.findVisibleCustomer(trx, id, visibleFilter(ctx), { forUpdate: true }) : undefined;
   if (!current) throw notFound(TYPE);
   return current;

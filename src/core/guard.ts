@@ -1,6 +1,6 @@
 import { subject as asSubject } from '@casl/ability';
 import type { AuditDecision } from '../audit/audit-event.js';
-import { recordAuditEvent } from '../audit/audit-trail.js';
+import { recordAuditEvent, recordAuditEventsIn } from '../audit/audit-trail.js';
 import type { Db } from '../data/database.js';
 import { AppError } from '../errors.js';
 import type { FieldDecision } from '../policy/field-access.js';
@@ -10,6 +10,9 @@ import type { RequestContext } from './request-context.js';
 /** Records an audit event for this request; throws AUDIT_UNAVAILABLE (503) if it cannot. */
 export const audit = (ctx: RequestContext, decision: AuditDecision, trx?: Db) =>
   recordAuditEvent(ctx.auditWriter, ctx.log, ctx.audit, decision, trx);
+
+/** Several events in one statement of the caller's transaction, in this order. */
+export const auditAll = (ctx: RequestContext, decisions: AuditDecision[], trx: Db) => recordAuditEventsIn(trx, ctx.log, ctx.audit, decisions);
 
 /**
  * Runs `work`; a 403 or 404 it throws is recorded as a denied event first, so every

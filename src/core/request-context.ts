@@ -6,6 +6,7 @@ import type { Db } from '../data/database.js';
 import type { AppAbility } from '../policy/ability.js';
 import type { Policy } from '../policy/load-policy.js';
 import type { PolicyStore } from '../policy/policy-store.js';
+import type { ListCursors } from './list-cursor.js';
 import type { RecentReads } from './recent-reads.js';
 
 /** Everything the core needs for one request, whichever door it came through. */
@@ -24,4 +25,6 @@ export interface RequestContext {
   auditWriter: AuditWriter;
   /** The instance's memory of reads just recorded against read budgets. */
   recentReads: RecentReads;
+  /** Page cursors, sealed with the key every instance shares. */
+  cursors: ListCursors;
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { openDatabase, type Db } from './database.js';
-import { loadDemoData } from './demo-data.js';
+import { loadDemoData, type DemoCounts } from './demo-data.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { SERVICE_HOLDER, type FolderLock } from './folder-lock.js';
 import { migrateToLatest } from './migrate.js';
@@ -16,7 +16,7 @@ export type StartupStep =
   | { step: 'database'; kind: 'postgres'; ms: number }
   | { step: 'migrations'; applied: number; ms: number }
   | { step: 'model'; plan: SchemaPlan }
-  | { step: 'demo-data'; loaded: number };
+  | { step: 'demo-data'; loaded: DemoCounts };
 
 export interface AppDatabaseOptions {
   db?: Db | undefined;

@@ -84,6 +84,12 @@ export async function listBookingsOfCustomers(
   return rows.map(toBooking);
 }
 
+/** Every booking of a customer, locked until the transaction ends (a cascade is about to take them). */
+export async function lockBookingsOfCustomer(db: Db, customerId: string): Promise<Booking[]> {
+  const rows = await db.selectFrom('bookings').selectAll().where('customerId', '=', customerId).orderBy('startsAt').orderBy('id').forUpdate().execute();
+  return rows.map(toBooking);
+}
+
 export async function insertBooking(db: Db, values: NewBookingRow): Promise<Booking> {
   return toBooking(await db.insertInto('bookings').values(values).returningAll().executeTakeFirstOrThrow());
 }

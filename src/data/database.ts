@@ -7,6 +7,7 @@ import type { BookingTable } from './booking.table.js';
 import type { CustomerTable } from './customer.table.js';
 import type { DocumentChunkTable, DocumentTable } from './document.table.js';
 import { PreparingClient } from './prepared-statements.js';
+import type { ServiceKeyTable } from './service-keys.js';
 
 export interface Database {
   customers: CustomerTable;
@@ -14,6 +15,7 @@ export interface Database {
   documents: DocumentTable;
   documentChunks: DocumentChunkTable;
   auditEvents: AuditEventTable;
+  serviceKeys: ServiceKeyTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,7 +1,10 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { insertDemoBookings } from './demo-bookings.js';
+import { insertDemoDocuments } from './demo-documents.js';
 import type { NewCustomerRow } from './customer.table.js';
 
-/** Fictional customers for a first run: realistic shapes, no real person's data. */
+/** Fictional customers for a first run: realistic shapes, no real person's data. Bookings and documents: demo-bookings.ts, demo-documents.ts. */
 export const DEMO_CUSTOMERS: NewCustomerRow[] = [
   { fullName: 'Giulia Marchetti', email: 'giulia.marchetti@example.com', phone: '+39 347 123 4567', address: 'Via Roma 12, 20121 Milano', iban: 'IT60X0542811101000000123456', taxId: 'MRCGLI85T50F205Z', notes: 'Prefers appointments after 17:00.' },
   { fullName: 'Luca Bernardi', email: 'luca.bernardi@example.org', phone: '+39 333 987 6543', address: 'Corso Vittorio Emanuele 45, 10121 Torino', iban: 'IT02A0301503200000003517230', taxId: 'BRNLCU79C12L219K', notes: 'Allergic to latex.', marketingOptOut: true },
@@ -37,10 +40,26 @@ export const DEMO_CUSTOMERS: NewCustomerRow[] = [
   },
 ];
 
-/** Loads the demo customers into an empty table; does nothing once there is data. */
-export async function loadDemoData(db: Db): Promise<number> {
-  const existing = await db.selectFrom('customers').select('id').limit(1).executeTakeFirst();
-  if (existing) return 0;
-  await db.insertInto('customers').values(DEMO_CUSTOMERS).execute();
-  return DEMO_CUSTOMERS.length;
+/** What a load put in the database; all zero when the database already had customers. */
+export interface DemoCounts {
+  customers: number;
+  bookings: number;
+  documents: number;
+}
+
+/**
+ * Loads the demo customers with their bookings and documents into an empty database,
+ * in one transaction (a load cut short leaves nothing, and the next start loads it
+ * all); does nothing once there are customers, so it never mixes with real data.
+ */
+export async function loadDemoData(db: Db): Promise<DemoCounts> {
+  return db.transaction().execute(async (trx) => {
+    // Two instances starting on one empty database must not both load it.
+    await sql`lock table customers in share row exclusive mode`.execute(trx);
+    const existing = await trx.selectFrom('customers').select('id').limit(1).executeTakeFirst();
+    if (existing) return { customers: 0, bookings: 0, documents: 0 };
+    const rows = await trx.insertInto('customers').values(DEMO_CUSTOMERS).returning(['id', 'fullName']).execute();
+    const ids = new Map(rows.map((r) => [r.fullName, r.id]));
+    return { customers: rows.length, bookings: await insertDemoBookings(trx, ids), documents: await insertDemoDocuments(trx, ids) };
+  });
 }

@@ -1,3 +1,4 @@
+import { sql, type SqlBool } from 'kysely';
 import type { Db } from './database.js';
 import type { DocumentCategory, DocumentRow } from './document.table.js';
 import type { SqlFilter } from './policy-sql.js';
@@ -28,12 +29,55 @@ export async function findDocument(db: Db, id: string, where: SqlFilter[], optio
   return row && toMeta(row);
 }
 
-/** Every visible document of these customers, in one statement, oldest first. */
-export async function listDocumentsOfCustomers(db: Db, customerIds: string[], where: SqlFilter[]): Promise<DocumentMeta[]> {
-  if (customerIds.length === 0) return [];
-  let query = db.selectFrom('documents').select(META).where('documents.customerId', '=', (eb) => eb.fn.any(eb.val(customerIds)));
-  for (const filter of where) query = query.where(filter);
-  const rows = await query.orderBy('documents.customerId').orderBy('documents.createdAt').orderBy('documents.id').limit(1000).execute();
+/** Keyset position: the createdAt and id of the last document of the previous page. */
+export type DocumentPosition = { value: string; id: string } | null;
+
+type PageQuery = { i: number; customerId: string; afterAt: Date | null; afterId: string | null };
+
+/**
+ * For each query, the first `limit` visible documents of its customer after its own
+ * keyset position, in (createdAt, id) order: one statement for many customers (a GraphQL
+ * level costs one query), each page a LATERAL index range, so no customer's page crowds
+ * out another's and two pages of one customer (aliases) do not mix. `i` is the query's index.
+ */
+export async function listDocumentPages(
+  db: Db,
+  q: { where: SqlFilter[]; queries: Array<{ customerId: string; after: DocumentPosition }>; limit: number },
+): Promise<Array<DocumentMeta & { i: number }>> {
+  if (q.queries.length === 0) return [];
+  const column = <T>(pick: (c: (typeof q.queries)[number], i: number) => T) => q.queries.map(pick);
+  const indexes = column((_c, i) => i);
+  const customerIds = column((c) => c.customerId);
+  const afterAt = column((c) => c.after?.value ?? null);
+  const afterId = column((c) => c.after?.id ?? null);
+  const queries = sql<PageQuery>`unnest(${indexes}::int[], ${customerIds}::uuid[], ${afterAt}::timestamptz[], ${afterId}::uuid[])`.as<'q'>(sql`q(i, customer_id, after_at, after_id)`);
+  const rows = await db
+    .selectFrom(queries)
+    .innerJoinLateral(
+      (eb) => {
+        let page = eb.selectFrom('documents').select(META).whereRef('documents.customerId', '=', 'q.customerId');
+        for (const filter of q.where) page = page.where(filter);
+        return page
+          .where((e) => e.or([e('q.afterAt', 'is', null), sql<SqlBool>`(${e.ref('documents.createdAt')}, ${e.ref('documents.id')}) > (${e.ref('q.afterAt')}, ${e.ref('q.afterId')})`]))
+          .orderBy('documents.createdAt')
+          .orderBy('documents.id')
+          .limit(q.limit)
+          .as('d');
+      },
+      (join) => join.onTrue(),
+    )
+    .selectAll('d')
+    .select('q.i')
+    .orderBy('q.i')
+    .orderBy('d.createdAt')
+    .orderBy('d.id')
+    .execute();
+  return rows.map(({ i, ...row }) => ({ ...toMeta(row), i }));
+}
+
+/** Every document of a customer, locked until the transaction ends (a cascade is about to take them). */
+export async function lockDocumentsOfCustomer(db: Db, customerId: string): Promise<DocumentMeta[]> {
+  const rows = await db.selectFrom('documents').select(META).where('documents.customerId', '=', customerId).orderBy('documents.createdAt').orderBy('documents.id').forUpdate().execute();
   return rows.map(toMeta);
 }
 

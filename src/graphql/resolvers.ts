@@ -1,4 +1,5 @@
 import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
+import { deleteCustomer } from '../core/customer-delete.service.js';
 import * as service from '../core/customer.service.js';
 import type { RequestContext } from '../core/request-context.js';
 import { bookingLoaders, bookingResolvers } from './booking.resolvers.js';
@@ -36,7 +37,7 @@ const customerResolvers: IResolvers = {
     updateCustomer: async (_root, args: { id: string; input: object }, { guard }: GraphQLContext) =>
       customerNode(await service.updateCustomer(guard, args.id, { ...args.input })),
     deleteCustomer: async (_root, args: { id: string }, { guard }: GraphQLContext) => {
-      await service.deleteCustomer(guard, args.id);
+      await deleteCustomer(guard, args.id);
       return true;
     },
   },

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuditWriter } from '../audit/audit-writer.js';
+import type { ListCursors } from '../core/list-cursor.js';
 import { RecentReads } from '../core/recent-reads.js';
 import type { RequestContext } from '../core/request-context.js';
 import type { Db } from '../data/database.js';
@@ -55,7 +56,7 @@ export function auditContextOf(
   };
 }
 
-async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore: PolicyStore; auditWriter: AuditWriter }) {
+async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore: PolicyStore; auditWriter: AuditWriter; cursors: ListCursors }) {
   app.decorate('db', options.db);
   app.decorate('policyStore', options.policyStore);
   app.decorate('auditWriter', options.auditWriter);
@@ -75,6 +76,7 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore:
       policyStore: app.policyStore,
       auditWriter: app.auditWriter,
       recentReads,
+      cursors: options.cursors,
       principal,
       ability: app.policyStore.abilityFor(policy, principal),
       audit: auditContextOf(this, channel, principal, policy.version),

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { exportCustomers } from '../core/customer-export.service.js';
+import { deleteCustomer } from '../core/customer-delete.service.js';
 import * as service from '../core/customer.service.js';
 import { customerJson } from './customer-json.js';
 import { sendExport } from './export-stream.js';
@@ -70,7 +71,7 @@ export async function customerRoutes(app: FastifyInstance) {
   );
 
   app.delete<{ Params: IdParams }>('/v1/customers/:id', { schema: { params: idParams } }, async (request, reply) => {
-    await service.deleteCustomer(request.guardContext('rest'), request.params.id);
+    await deleteCustomer(request.guardContext('rest'), request.params.id);
     return reply.code(204).send();
   });
 }

@@ -7,6 +7,12 @@ import { customerJson as recordJson } from './customer-json.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 type IdParams = { id: string };
+const pageQuery = {
+  type: 'object',
+  properties: { limit: { type: 'integer', minimum: 1, maximum: 100 }, cursor: { type: 'string', maxLength: 600 } },
+  additionalProperties: false,
+} as const;
+type PageQuery = { limit?: number; cursor?: string };
 
 /** Header values arrive as latin-1; titles may be sent percent-encoded to carry UTF-8. */
 function headerText(value: string | string[] | undefined, name: string): string | undefined {
@@ -24,9 +30,9 @@ function headerText(value: string | string[] | undefined, name: string): string 
  * body reaches the core as a stream, never parsed or buffered whole.
  */
 export async function documentRoutes(app: FastifyInstance, options: { maxBytes: number }) {
-  app.get<{ Params: IdParams }>('/v1/customers/:id/documents', { schema: { params: idParams } }, async (request) => {
-    const items = await service.listCustomerDocuments(request.guardContext('rest'), request.params.id);
-    return { items: items.map(recordJson) };
+  app.get<{ Params: IdParams; Querystring: PageQuery }>('/v1/customers/:id/documents', { schema: { params: idParams, querystring: pageQuery } }, async (request) => {
+    const page = await service.listCustomerDocuments(request.guardContext('rest'), request.params.id, request.query.limit, request.query.cursor);
+    return { items: page.items.map(recordJson), nextCursor: page.nextCursor };
   });
 
   app.get<{ Params: IdParams }>('/v1/documents/:id', { schema: { params: idParams } }, async (request) =>

@@ -15,7 +15,9 @@ export function progressLine(step: StartupStep): string | null {
     case 'migrations':
       return step.applied ? `migrations applied (${step.applied}, ${seconds(step.ms)})` : 'migrations: none pending';
     case 'demo-data':
-      return step.loaded ? `demo data loaded (${step.loaded} customers)` : 'demo data: skipped, the database already has customers';
+      return step.loaded.customers
+        ? `demo data loaded (${step.loaded.customers} customers, ${step.loaded.bookings} bookings, ${step.loaded.documents} documents)`
+        : 'demo data: skipped, the database already has customers';
     case 'model': {
       const { steps, drift } = step.plan;
       if (steps.length === 0 && drift.length === 0) return null;

@@ -56,8 +56,8 @@ afterAll(async () => {
 });
 
 describe("the README's guided tour", () => {
-  it('has the six steps the README promises', () => {
-    expect(outputs).toHaveLength(6);
+  it('has the seven steps the README promises', () => {
+    expect(outputs).toHaveLength(7);
   });
 
   it('2: an agent reads customers with phones masked, and _access names the masked and withheld fields', () => {
@@ -76,23 +76,31 @@ describe("the README's guided tour", () => {
     expect(data.customers.nodes.some((c: { phone: string; access: { masked: string[] } }) => /X/.test(c.phone) && c.access.masked.includes('phone'))).toBe(true);
   });
 
-  it("4: the agent's export is refused with the policy's reason", () => {
-    const problem = JSON.parse(outputs[3]!);
+  it("4: reception sees the demo customer's recent and coming bookings only, and an invoice's title it may not open", () => {
+    const [luca] = JSON.parse(outputs[3]!).data.customers.nodes;
+    expect(luca.fullName).toBe('Luca Bernardi');
+    expect(luca.bookings.nodes).toHaveLength(1);
+    expect(Date.parse(luca.bookings.nodes[0].startsAt)).toBeGreaterThan(Date.now());
+    expect(luca.documentPage.nodes).toEqual([{ title: 'Invoice 2026-031', category: 'invoice', access: { withheld: expect.arrayContaining(['content']) } }]);
+  });
+
+  it("5: the agent's export is refused with the policy's reason", () => {
+    const problem = JSON.parse(outputs[4]!);
     expect(problem).toMatchObject({ status: 403, code: 'FORBIDDEN' });
     expect(problem.detail).toMatch(/export/i);
   });
 
-  it("5: the auditor sees alice's accesses in the trail", () => {
-    const feed = JSON.parse(outputs[4]!);
+  it("6: the auditor sees alice's accesses in the trail", () => {
+    const feed = JSON.parse(outputs[5]!);
     expect(feed.items.length).toBeGreaterThan(0);
     expect(feed.items.every((e: { actor: { sub: string } }) => e.actor.sub === 'alice')).toBe(true);
     expect(feed.items.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['list', 'export']));
   });
 
-  it("6: the report names mallory's export with the SHA-256 of the very file that left", () => {
-    const [hashLine, reportJson] = outputs[5]!.split('\n', 2) as [string, string];
+  it("7: the report names mallory's export with the SHA-256 of the very file that left", () => {
+    const [hashLine, reportJson] = outputs[6]!.split('\n', 2) as [string, string];
     const fileHash = hashLine.split(/\s+/)[0];
-    const report = JSON.parse(outputs[5]!.slice(hashLine.length + 1));
+    const report = JSON.parse(outputs[6]!.slice(hashLine.length + 1));
     expect(reportJson).toBeDefined();
     expect(report.exports).toHaveLength(1);
     expect(report.exports[0]).toMatchObject({ format: 'csv', status: 'completed', sha256: fileHash });

@@ -20,7 +20,9 @@ async function addBooking(name: string, customerId: string, days: number) {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // One audit statement per event: with group commit, events of concurrent resolvers may
+  // share a statement or not depending on timing, and the batching test counts statements.
+  t = await startTestApp({ AUDIT_GROUP_COMMIT: 'false' });
   const { rows } = await t.database.query(`select id, full_name from customers`);
   giulia = rows.find((r) => r.full_name === 'Giulia Marchetti').id;
   vittoria = rows.find((r) => r.full_name === 'Vittoria Colonna').id;
@@ -47,7 +49,9 @@ describe('who sees which booking', () => {
 
   it('an agent sees every booking of the customers it can see, and none of the others', async () => {
     const bob = (await get('/v1/bookings?limit=100', 'bob', 'agent')).json();
-    expect(bob.items.map((b: { id: string }) => b.id).sort()).toEqual([ids.old, ids.recent, ids.soon].sort());
+    // Of this file's own bookings (the demo data has others).
+    const ours = new Set(Object.values(ids));
+    expect(bob.items.map((b: { id: string }) => b.id).filter((id: string) => ours.has(id)).sort()).toEqual([ids.old, ids.recent, ids.soon].sort());
     expect((await get(`/v1/bookings/${ids.confidential}`, 'bob', 'agent')).statusCode).toBe(404);
     expect((await get(`/v1/bookings/${ids.confidential}`, 'alice', 'agent')).json().customer.fullName).toBe('Vittoria Colonna');
   });

@@ -102,7 +102,7 @@ describe('documents', () => {
     const before = (await t.database.query(`select count(*)::int as n from audit_events where resource_type = 'Document' and action = 'list'`)).rows[0].n;
     const rest = await get(`/v1/customers/${empty}/documents`, 'alice', 'agent');
     expect(rest.statusCode).toBe(200);
-    expect(rest.json()).toEqual({ items: [] });
+    expect(rest.json()).toEqual({ items: [], nextCursor: null });
     const gql = await graphql(t.app, await t.token('alice', 'agent'), 'query($id: ID!) { customer(id: $id) { documents { id } } }', { id: empty });
     expect(gql.body.data?.customer.documents).toEqual([]);
     const after = (await t.database.query(`select * from audit_events where resource_type = 'Document' and action = 'list' order by seq offset $1`, [before])).rows;

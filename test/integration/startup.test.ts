@@ -61,7 +61,7 @@ describe('start-up', () => {
       new RegExp(`^fieldguard: starting \\(port ${port}, embedded PGlite in ${at}/, creating a new database`),
       new RegExp(`^fieldguard: database started \\(embedded PGlite in ${at}/, \\d+\\.\\d s\\)$`),
       /^fieldguard: migrations applied \(\d+, \d+\.\d s\)$/,
-      /^fieldguard: demo data loaded \(12 customers\)$/,
+      /^fieldguard: demo data loaded \(12 customers, 11 bookings, 7 documents\)$/,
       /^fieldguard: ready in \d+\.\d s$/,
       new RegExp(`^fieldguard listening on http://127\\.0\\.0\\.1:${port}$`),
     ];
