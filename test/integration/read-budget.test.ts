@@ -264,8 +264,11 @@ describe('what else counts against a budget (review findings)', () => {
     const gql = await graphql(t.app, await t.token('xena', 'agent'), 'query($id: ID!) { document(id: $id) { title } }', { id: doc });
     expect(gql.body.errors?.[0].extensions.code).toBe('BUDGET_EXCEEDED');
     // Within the budget they answer, and an upper-case customer id lists the same documents.
+    // (The demo data may give this customer documents of its own.)
     const listed = await get(`/v1/customers/${other.toUpperCase()}/documents`, 'yuri', 'agent');
-    expect(listed.json().items.map((d: { id: string }) => d.id)).toEqual([doc]);
+    const lower = await get(`/v1/customers/${other}/documents`, 'yuri', 'agent');
+    expect(listed.json().items.map((d: { id: string }) => d.id)).toContain(doc);
+    expect(listed.json().items).toEqual(lower.json().items);
   });
 
   it('a booking written over budget is answered without its customer, not refused after it was saved', async () => {
