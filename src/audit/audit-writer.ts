@@ -49,6 +49,16 @@ function columnsOf(row: PendingAuditRow): Record<string, unknown> {
 }
 
 /**
+ * Whether a failed append may be the fault of one row in it: a data exception (class 22)
+ * or an integrity violation (class 23). Anything else (a cancelled statement, a lock or
+ * connection failure, no SQLSTATE at all) would fail each row again.
+ */
+export function isRowError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/**
  * The audit writer of one service instance. With group commit, rows that arrive while
  * an append is running wait for the next one, so under load one statement carries many
  * rows and the chain lock is taken once per batch, not once per request. Each caller
@@ -67,8 +77,11 @@ export function createAuditWriter(db: Db, log: Log, options: AuditWriterOptions)
         for (const b of batch) b.resolve();
       } catch (err) {
         log.error({ err: { code: (err as { code?: string }).code, type: (err as Error).name }, rows: batch.length }, 'audit batch failed');
-        // One bad row must not fail its neighbours' requests: retry each on its own.
-        if (batch.length === 1) batch[0]!.reject(err);
+        // One bad row must not fail its neighbours' requests: retry each on its own. But
+        // a chain that cannot be appended to at all (lock held, timeout, connection lost)
+        // fails the whole batch at once: retrying row by row would make the last caller
+        // wait one statement timeout per neighbour before its 503.
+        if (batch.length === 1 || !isRowError(err)) for (const b of batch) b.reject(err);
         else for (const b of batch) await appendToChain(db, [b.row]).then(b.resolve, b.reject);
       }
     }
