@@ -41,12 +41,54 @@ export function sqlFilterFor(
 
 const filterMemos = new WeakMap<object, Map<string, SqlFilter | null>>();
 
-function translate(ability: { parts: readonly AnyAbility[] }, actions: readonly string[], type: string, field?: string, table?: string): SqlFilter | null {
+/** A stored resource as the generic record queries see it: its fields' columns. */
+export interface ColumnsOf {
+  name: string;
+  fields: ReadonlyArray<{ name: string; column: string | null }>;
+}
+
+/**
+ * sqlFilterFor for the generic record queries, which run without the CamelCasePlugin:
+ * each field a condition names becomes its model column (an adopted table's own name),
+ * qualified with `alias`. A field without a column matches nothing (fails closed).
+ */
+export function sqlFilterForResource(
+  ability: { parts: readonly AnyAbility[] },
+  actions: readonly string[],
+  resource: ColumnsOf,
+  alias: string,
+  field?: string,
+): SqlFilter | null {
+  let memo = filterMemos.get(ability);
+  if (!memo) filterMemos.set(ability, (memo = new Map()));
+  const key = `columns|${actions.join(',')}|${resource.name}|${field ?? ''}|${alias}`;
+  if (memo.has(key)) return memo.get(key)!;
+  const columns = new Map(resource.fields.map((f) => [f.name, f.column]));
+  const refOf = (name: string) => {
+    const column = columns.get(name);
+    return column ? `${alias}.${column}` : null;
+  };
+  const filter = translate(ability, actions, resource.name, field, undefined, refOf);
+  memo.set(key, filter);
+  return filter;
+}
+
+/** How a condition's field is named in SQL; null: the field has no column. */
+type RefOf = (field: string) => string | null;
+
+function translate(
+  ability: { parts: readonly AnyAbility[] },
+  actions: readonly string[],
+  type: string,
+  field?: string,
+  table?: string,
+  refOf: RefOf = (name) => (table ? `${table}.${name}` : name),
+): SqlFilter | null {
   // Roles combine as a union, and so do the actions: a record is selected if any role's
   // rules for any of the actions select it.
   const branches: SqlFilter[] = [];
   const seen = new Set<string>();
-  const toSql = (rule: { ast: unknown; inverted: boolean }) => ruleToSql(rule, table);
+  const toSql = (rule: { ast: unknown; inverted: boolean }) => ruleToSql(rule, refOf);
   for (const part of ability.parts) {
     for (const action of actions) {
       const rules = withoutRepeats(part.rulesFor(action, type, field));
@@ -86,24 +128,28 @@ function withoutRepeats<R extends { inverted: boolean; conditions?: unknown; ast
   });
 }
 
-function ruleToSql(rule: { ast: unknown; inverted: boolean }, table: string | undefined): SqlFilter {
-  const positive = nodeToSql(rule.ast as AstNode, table);
+function ruleToSql(rule: { ast: unknown; inverted: boolean }, refOf: RefOf): SqlFilter {
+  const positive = nodeToSql(rule.ast as AstNode, refOf);
   return rule.inverted ? (eb) => eb.not(positive(eb)) : positive;
 }
 
-function nodeToSql(node: AstNode, table: string | undefined): SqlFilter {
+function nodeToSql(node: AstNode, refOf: RefOf): SqlFilter {
   const { operator, value } = node;
-  const field = node.field && table ? `${table}.${node.field}` : node.field;
   switch (operator) {
     case 'and':
     case 'or': {
-      const parts = (value as AstNode[]).map((n) => nodeToSql(n, table));
+      const parts = (value as AstNode[]).map((n) => nodeToSql(n, refOf));
       return (eb) => eb[operator](parts.map((p) => p(eb)));
     }
     case 'not': {
-      const inner = nodeToSql(value as AstNode, table);
+      const inner = nodeToSql(value as AstNode, refOf);
       return (eb) => eb.not(inner(eb));
     }
+  }
+  const field = node.field === undefined ? undefined : refOf(node.field);
+  // A condition on a field without a column (a file) cannot hold: fail closed.
+  if (field === null) return () => sql<SqlBool>`false`;
+  switch (operator) {
     // Every leaf is a plain true/false, never NULL, so NOT (cannot rules, sort checks)
     // means exactly what CASL's in-memory negation means.
     case 'eq':

@@ -5,7 +5,7 @@ import type { BookingRecord } from '../core/booking.service.js';
 import { readCustomersByIds } from '../core/customer.service.js';
 import type { RequestContext } from '../core/request-context.js';
 import { AppError } from '../errors.js';
-import { customerJson } from './customer-json.js';
+import { recordJson } from './record-json.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 const listQuery = {
@@ -34,7 +34,7 @@ async function bookingsJson(ctx: RequestContext, records: BookingRecord[]) {
   const customers = await readCustomersByIds(ctx, embed);
   return records.map((r) => {
     const customer = r.access.clear.includes('customerId') ? customers.get(r.customerId) : undefined;
-    return { ...r.values, ...(customer ? { customer: customerJson(customer) } : {}), _access: { masked: r.access.masked, withheld: r.access.withheld } };
+    return { ...r.values, ...(customer ? { customer: recordJson(customer) } : {}), _access: { masked: r.access.masked, withheld: r.access.withheld } };
   });
 }
 const oneJson = async (ctx: RequestContext, record: BookingRecord) => (await bookingsJson(ctx, [record]))[0];

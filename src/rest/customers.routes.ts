@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { exportCustomers } from '../core/customer-export.service.js';
+import { exportRecords } from '../core/record-export.service.js';
 import { deleteCustomer } from '../core/customer-delete.service.js';
 import * as service from '../core/customer.service.js';
-import { customerJson } from './customer-json.js';
+import { recordJson } from './record-json.js';
 import { sendExport } from './export-stream.js';
 
 const idParams = {
@@ -48,26 +48,26 @@ export async function customerRoutes(app: FastifyInstance) {
   app.get<{ Querystring: PageQuery }>('/v1/customers', { schema: { querystring: pageQuery } }, async (request) => {
     const { limit, cursor, sort } = request.query;
     const page = await service.listCustomers(request.guardContext('rest'), limit, cursor, { filter: filtersOf(request.query), ...(sort ? { sort } : {}) });
-    return { items: page.items.map(customerJson), nextCursor: page.nextCursor };
+    return { items: page.items.map(recordJson), nextCursor: page.nextCursor };
   });
 
   app.get<{ Querystring: { format: 'csv' | 'ndjson' } }>('/v1/customers/export', { schema: { querystring: exportQuery } }, async (request, reply) => {
-    const result = await exportCustomers(request.guardContext('rest'), request.query.format);
+    const result = await exportRecords(request.guardContext('rest'), 'Customer', request.query.format);
     return sendExport(reply, request.query.format, result);
   });
 
   app.get<{ Params: IdParams }>('/v1/customers/:id', { schema: { params: idParams } }, async (request) =>
-    customerJson(await service.getCustomer(request.guardContext('rest'), request.params.id)),
+    recordJson(await service.getCustomer(request.guardContext('rest'), request.params.id)),
   );
 
   app.post('/v1/customers', { schema: { body: jsonBody } }, async (request, reply) => {
     const created = await service.createCustomer(request.guardContext('rest'), request.body);
     if (typeof created.values.id === 'string') reply.header('location', `/v1/customers/${created.values.id}`);
-    return reply.code(201).send(customerJson(created));
+    return reply.code(201).send(recordJson(created));
   });
 
   app.patch<{ Params: IdParams }>('/v1/customers/:id', { schema: { params: idParams, body: jsonBody } }, async (request) =>
-    customerJson(await service.updateCustomer(request.guardContext('rest'), request.params.id, request.body)),
+    recordJson(await service.updateCustomer(request.guardContext('rest'), request.params.id, request.body)),
   );
 
   app.delete<{ Params: IdParams }>('/v1/customers/:id', { schema: { params: idParams } }, async (request, reply) => {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { downloadDocument, uploadDocument } from '../core/document-transfer.service.js';
 import * as service from '../core/document.service.js';
 import { AppError } from '../errors.js';
-import { customerJson as recordJson } from './customer-json.js';
+import { recordJson as recordJson } from './record-json.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 type IdParams = { id: string };

@@ -1,8 +1,8 @@
 import { pipeline, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { FastifyReply } from 'fastify';
-import type { CustomerExport } from '../core/customer-export.service.js';
-import { customerJson } from './customer-json.js';
+import type { RecordExport } from '../core/record-export.service.js';
+import { recordJson } from './record-json.js';
 
 const cell = (value: unknown) => (Array.isArray(value) ? value.join(';') : value);
 
@@ -12,15 +12,15 @@ const cell = (value: unknown) => (Array.isArray(value) ? value.join(';') : value
  * encoded bytes pass through the core's ledger last, so what it hashes is what is sent;
  * `pipeline` carries a client disconnect back up to the database cursor.
  */
-export function sendExport(reply: FastifyReply, format: 'csv' | 'ndjson', result: CustomerExport) {
+export function sendExport(reply: FastifyReply, format: 'csv' | 'ndjson', result: RecordExport) {
   const stamp = new Date().toISOString().slice(0, 10);
-  reply.header('content-disposition', `attachment; filename="customers-${stamp}.${format}"`);
+  reply.header('content-disposition', `attachment; filename="${result.plural}-${stamp}.${format}"`);
   reply.header('cache-control', 'no-store');
   // Failures are recorded by the ledger (export.aborted) and cut the response; nothing to add.
   const done = () => {};
   if (format === 'ndjson') {
     const lines = async function* () {
-      for await (const record of result.rows) yield `${JSON.stringify(customerJson(record))}\n`;
+      for await (const record of result.rows) yield `${JSON.stringify(recordJson(record))}\n`;
     };
     pipeline(Readable.from(lines()), result.ledger, done);
     return reply.type('application/x-ndjson').send(result.ledger);

@@ -1,10 +1,10 @@
 import { accessSummary, type RenderedRecord } from '../policy/field-access.js';
 
 /**
- * The REST shape of a customer: withheld fields omitted, and `_access` saying which
+ * The REST shape of a record of any resource: withheld fields omitted, and `_access` saying which
  * fields were masked or withheld, so a client never mistakes `XXX` for data.
  */
-export const customerJson = (record: RenderedRecord) => ({
+export const recordJson = (record: RenderedRecord) => ({
   ...record.values,
   _access: accessSummary(record.access),
 });

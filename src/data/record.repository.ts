@@ -1,0 +1,204 @@
+import { sql, type AliasedRawBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { FieldModel, ResourceModel } from '../model/model.js';
+import type { Db } from './database.js';
+import type { SqlFilter } from './policy-sql.js';
+
+/**
+ * Records of any stored resource of the model, in its table and under its columns (an
+ * adopted table keeps its own names). Queries run without the CamelCasePlugin: every
+ * identifier here is the model's column, qualified by the alias RECORD. Values leave as
+ * plain JSON: timestamps as ISO strings, dates as YYYY-MM-DD, decimals as strings (no
+ * precision lost), ids as strings whatever the key's column type.
+ */
+export type RecordValues = Record<string, unknown>;
+
+/** The alias of the record's own table in every query, for visibility filters to name. */
+export const RECORD = 'r';
+
+type AnyDb = Kysely<any>;
+const raw = (db: Db): AnyDb => db.withoutPlugins() as unknown as AnyDb;
+
+const tableOf = (r: ResourceModel, alias: string) => `${r.table.schema}.${r.table.name} as ${alias}`;
+
+/** The columns a record is read from, each under its field's name. */
+function selection(r: ResourceModel, alias = RECORD): AliasedRawBuilder<unknown, string>[] {
+  return stored(r).map((f) => {
+    const ref = sql.ref(`${alias}.${f.column}`);
+    // A date as text: pg would parse it into a Date at local midnight, shifting the day.
+    const value = f.type === 'date' ? sql`${ref}::text` : f.type === 'id' || f.type === 'ref' ? sql`${ref}::text` : ref;
+    return sql`${value}`.as(f.name);
+  });
+}
+
+/** Fields that live in a column (a `file` field's bytes live in its chunk table). */
+const stored = (r: ResourceModel): FieldModel[] => r.fields.filter((f) => f.column !== null);
+
+/** A row as the core sees it. */
+function toRecord(r: ResourceModel, row: Record<string, unknown>): RecordValues {
+  const record: RecordValues = {};
+  for (const f of stored(r)) {
+    const value = row[f.name];
+    if (value instanceof Date) record[f.name] = value.toISOString();
+    else if (f.type === 'integer' && typeof value === 'string') record[f.name] = Number(value);
+    else if (f.type === 'decimal' && typeof value === 'number') record[f.name] = String(value);
+    else record[f.name] = value ?? (f.type === 'string[]' ? [] : null);
+  }
+  return record;
+}
+
+/**
+ * An id the key column cannot hold (not a UUID for a uuid key, not a number for an
+ * integer one) is refused by PostgreSQL with 22P02 / 22003: for a read that is simply a
+ * record that does not exist, found by the same path as any other id.
+ */
+async function orNothingOnBadKey<T>(work: Promise<T>, nothing: T): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === '22P02' || code === '22003' || code === '22007') return nothing;
+    throw err;
+  }
+}
+
+/** The record with this id, if every filter lets the caller see it. */
+export async function findVisibleRecord(
+  db: Db,
+  r: ResourceModel,
+  id: string,
+  where: SqlFilter[],
+  options: { forUpdate?: boolean } = {},
+): Promise<RecordValues | undefined> {
+  let query = raw(db).selectFrom(tableOf(r, RECORD)).select(selection(r)).where(sql.ref(`${RECORD}.${r.id.column}`), '=', id);
+  for (const filter of where) query = query.where(filter);
+  if (options.forUpdate) query = query.forUpdate();
+  const row = await orNothingOnBadKey(query.executeTakeFirst(), undefined);
+  return row && toRecord(r, row as Record<string, unknown>);
+}
+
+/** The records among `ids` that the filters let through, in one statement, in id order. */
+export async function findVisibleRecords(db: Db, r: ResourceModel, ids: readonly string[], where: SqlFilter[]): Promise<RecordValues[]> {
+  if (ids.length === 0) return [];
+  const key = sql.ref(`${RECORD}.${r.id.column}`);
+  let query = raw(db)
+    .selectFrom(tableOf(r, RECORD))
+    .select(selection(r))
+    .where(sql`${key}::text`, '=', sql`any(${[...ids]}::text[])`);
+  for (const filter of where) query = query.where(filter);
+  const rows = await query.orderBy(key).execute();
+  return rows.map((row) => toRecord(r, row as Record<string, unknown>));
+}
+
+export interface RecordPageQuery {
+  /** All must hold: visibility first, then the caller's filters. */
+  where: SqlFilter[];
+  sort: { field: FieldModel; descending: boolean };
+  /** Keyset position: the sort value (as text) and id of the previous page's last row. */
+  after: { value: string; id: string } | null;
+  limit: number;
+}
+
+/** One page of the records the filters let through, in a stable keyset order (id breaks ties). */
+export async function listVisibleRecords(db: Db, r: ResourceModel, page: RecordPageQuery): Promise<RecordValues[]> {
+  let query = raw(db).selectFrom(tableOf(r, RECORD)).select(selection(r));
+  for (const filter of page.where) query = query.where(filter);
+  const key = sql.ref(`${RECORD}.${r.id.column}`);
+  const sortRef = sql.ref(`${RECORD}.${page.sort.field.column}`);
+  const direction = page.sort.descending ? sql`desc` : sql`asc`;
+  const op = page.sort.descending ? sql`<` : sql`>`;
+  const after = page.after;
+  const byId = page.sort.field === r.id;
+  if (after) {
+    // Compared as the column's own type: the cursor's text is cast to it.
+    query = byId
+      ? query.where(sql<SqlBool>`${key} ${op} ${after.id}`)
+      : query.where(sql<SqlBool>`(${sortRef}, ${key}) ${op} (${after.value}::${sql.raw(castType(page.sort.field))}, ${after.id})`);
+  }
+  query = query.orderBy(sql`${sortRef} ${direction}`);
+  if (!byId) query = query.orderBy(sql`${key} ${direction}`);
+  const rows = await query.limit(page.limit).execute();
+  return rows.map((row) => toRecord(r, row as Record<string, unknown>));
+}
+
+/** The SQL type a keyset value is cast back to, per sortable field type. */
+function castType(field: FieldModel): string {
+  switch (field.type) {
+    case 'timestamp':
+      return 'timestamptz';
+    case 'date':
+      return 'date';
+    case 'integer':
+      return 'bigint';
+    case 'decimal':
+      return 'numeric';
+    default:
+      return 'text';
+  }
+}
+
+/** Ids of every record the filters let through, in id order (an export's selection). */
+export async function visibleRecordIds(db: Db, r: ResourceModel, where: SqlFilter[]): Promise<string[]> {
+  const key = sql.ref(`${RECORD}.${r.id.column}`);
+  let query = raw(db).selectFrom(tableOf(r, RECORD)).select(sql<string>`${key}::text`.as('id'));
+  for (const filter of where) query = query.where(filter);
+  const rows = await query.orderBy(key).execute();
+  return rows.map((row) => (row as { id: string }).id);
+}
+
+/** Streams the given records from a server-side cursor, in id order, never all in memory. */
+export async function* streamRecords(db: Db, r: ResourceModel, ids: readonly string[]): AsyncIterable<RecordValues> {
+  if (ids.length === 0) return;
+  const key = sql.ref(`${RECORD}.${r.id.column}`);
+  const stream = raw(db)
+    .selectFrom(tableOf(r, RECORD))
+    .select(selection(r))
+    .where(sql`${key}::text`, '=', sql`any(${[...ids]}::text[])`)
+    .orderBy(key)
+    .stream(500);
+  for await (const row of stream) yield toRecord(r, row as Record<string, unknown>);
+}
+
+/** Column -> value for a write; `generated: updated` fields are stamped by the database. */
+function columnsOf(r: ResourceModel, values: RecordValues, mode: 'create' | 'update'): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  for (const f of stored(r)) {
+    if (f.generated === 'updated' || (f.generated === 'created' && mode === 'create')) columns[f.column!] = sql`now()`;
+    else if (f.name in values) columns[f.column!] = f.type === 'string[]' ? sql`${values[f.name]}::text[]` : values[f.name];
+  }
+  return columns;
+}
+
+export async function insertRecord(db: Db, r: ResourceModel, values: RecordValues): Promise<RecordValues> {
+  const row = await raw(db)
+    .insertInto(`${r.table.schema}.${r.table.name}`)
+    .values(columnsOf(r, values, 'create'))
+    // An INSERT has no alias here: the returned columns are named by the table.
+    .returning(selection(r, `${r.table.schema}.${r.table.name}`))
+    .executeTakeFirstOrThrow();
+  return toRecord(r, row as Record<string, unknown>);
+}
+
+export async function updateRecord(db: Db, r: ResourceModel, id: string, values: RecordValues): Promise<RecordValues> {
+  const row = await raw(db)
+    .updateTable(`${r.table.schema}.${r.table.name} as ${RECORD}`)
+    .set(columnsOf(r, values, 'update'))
+    .where(sql.ref(`${RECORD}.${r.id.column}`), '=', id)
+    .returning(selection(r))
+    .executeTakeFirstOrThrow();
+  return toRecord(r, row as Record<string, unknown>);
+}
+
+export async function deleteRecord(db: Db, r: ResourceModel, id: string): Promise<void> {
+  await raw(db).deleteFrom(`${r.table.schema}.${r.table.name} as ${RECORD}`).where(sql.ref(`${RECORD}.${r.id.column}`), '=', id).execute();
+}
+
+/** Whether any record of `child` points at `parentId` through `field` (children refuse a delete). */
+export async function hasChildren(db: Db, child: ResourceModel, field: FieldModel, parentId: string): Promise<boolean> {
+  const row = await raw(db)
+    .selectFrom(tableOf(child, 'c'))
+    .select(sql`1`.as('one'))
+    .where(sql`${sql.ref(`c.${field.column}`)}::text`, '=', parentId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { exportRecords } from '../core/record-export.service.js';
+import * as service from '../core/record.service.js';
+import type { ResourceModel } from '../model/model.js';
+import { sendExport } from './export-stream.js';
+import { recordJson } from './record-json.js';
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', maxLength: 128 } },
+  required: ['id'],
+} as const;
+
+const pageQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 100 },
+    cursor: { type: 'string', maxLength: 1500 },
+    sort: { type: 'string', pattern: '^-?[A-Za-z][A-Za-z0-9]{0,62}$' },
+  },
+  // filter[field]=value: exact match on a field the caller reads in clear.
+  patternProperties: { '^filter\\[[A-Za-z][A-Za-z0-9]{0,62}\\]$': { type: 'string', maxLength: 200 } },
+  additionalProperties: false,
+} as const;
+
+type PageQuery = { limit?: number; cursor?: string; sort?: string } & Record<string, string | number | undefined>;
+
+/** `filter[email]=x` query parameters as `{ email: 'x' }`. */
+export const filtersOf = (query: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(query)
+      .map(([key, value]) => [/^filter\[([A-Za-z][A-Za-z0-9]*)\]$/.exec(key)?.[1], value] as const)
+      .filter((entry): entry is readonly [string, string] => entry[0] !== undefined && typeof entry[1] === 'string'),
+  );
+
+const exportQuery = {
+  type: 'object',
+  properties: { format: { type: 'string', enum: ['csv', 'ndjson'], default: 'csv' } },
+  additionalProperties: false,
+} as const;
+
+const jsonBody = { type: 'object' } as const;
+
+type IdParams = { id: string };
+
+/**
+ * The REST door of a stored resource of the model, generated from it: list, export,
+ * read, create, update and delete under `/v1/<plural>`. Parse, call the core, shape the
+ * JSON; the core decides and audits.
+ */
+export async function recordRoutes(app: FastifyInstance, { resource }: { resource: ResourceModel }) {
+  const base = `/v1/${resource.plural}`;
+  const type = resource.name;
+
+  app.get<{ Querystring: PageQuery }>(base, { schema: { querystring: pageQuery } }, async (request) => {
+    const { limit, cursor, sort } = request.query;
+    const page = await service.listRecords(request.guardContext('rest'), type, limit, cursor, { filter: filtersOf(request.query), ...(sort ? { sort } : {}) });
+    return { items: page.items.map(recordJson), nextCursor: page.nextCursor };
+  });
+
+  app.get<{ Querystring: { format: 'csv' | 'ndjson' } }>(`${base}/export`, { schema: { querystring: exportQuery } }, async (request, reply) => {
+    const result = await exportRecords(request.guardContext('rest'), type, request.query.format);
+    return sendExport(reply, request.query.format, result);
+  });
+
+  app.get<{ Params: IdParams }>(`${base}/:id`, { schema: { params: idParams } }, async (request) =>
+    recordJson(await service.getRecord(request.guardContext('rest'), type, request.params.id)),
+  );
+
+  app.post(base, { schema: { body: jsonBody } }, async (request, reply) => {
+    const created = await service.createRecord(request.guardContext('rest'), type, request.body);
+    const id = created.values[resource.id.name];
+    if (typeof id === 'string') reply.header('location', `${base}/${encodeURIComponent(id)}`);
+    return reply.code(201).send(recordJson(created));
+  });
+
+  app.patch<{ Params: IdParams }>(`${base}/:id`, { schema: { params: idParams, body: jsonBody } }, async (request) =>
+    recordJson(await service.updateRecord(request.guardContext('rest'), type, request.params.id, request.body)),
+  );
+
+  app.delete<{ Params: IdParams }>(`${base}/:id`, { schema: { params: idParams } }, async (request, reply) => {
+    await service.deleteRecord(request.guardContext('rest'), type, request.params.id);
+    return reply.code(204).send();
+  });
+}
