@@ -29,6 +29,7 @@ import { documentRoutes } from './rest/documents.routes.js';
 import { docsPlugin } from './rest/docs.plugin.js';
 import { healthRoutes } from './rest/health.routes.js';
 import { recordRoutes } from './rest/records.routes.js';
+import { generatedResources, resourcesWithOwnDoors } from './model/own-doors.js';
 import { registerProblemHandlers } from './rest/problem.js';
 import { rejectNul } from './core/no-nul.js';
 
@@ -132,14 +133,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Authenticate before anything is parsed: anonymous callers get 401, not our parsers.
     api.addHook('onRequest', api.authenticate);
     api.addHook('preValidation', rejectNul);
-    const ownDoors = resourcesWithOwnDoors(policy);
+    const ownDoors = resourcesWithOwnDoors(policy.model);
     if (ownDoors.has('Customer')) await api.register(customerRoutes);
     if (ownDoors.has('Booking')) await api.register(bookingRoutes);
     if (ownDoors.has('Document')) await api.register(documentRoutes, { maxBytes: config.documentMaxBytes });
     // Every other stored resource of the model gets the generated door.
-    for (const resource of policy.model.resources.values()) {
-      if (!ownDoors.has(resource.name)) await api.register(recordRoutes, { resource });
-    }
+    for (const resource of generatedResources(policy.model)) await api.register(recordRoutes, { resource });
     await api.register(auditRoutes);
     await api.register(auditVerifyRoutes);
     await api.register(policyRoutes);
@@ -147,18 +146,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production' });
   return app;
-}
-
-/**
- * Customers, bookings and documents keep the doors written for them (a booking embeds its
- * customer, a document streams its bytes) where the model declares them as the default
- * policy does; any other resource, or these under another plural, gets the generated one.
- */
-function resourcesWithOwnDoors(policy: Policy): Set<string> {
-  const own = { Customer: 'customers', Booking: 'bookings', Document: 'documents' } as Record<string, string>;
-  const names = [...policy.model.resources.values()].filter((r) => own[r.name] === r.plural).map((r) => r.name);
-  // Bookings and documents embed and nest under their customer: their doors need it.
-  return new Set(names.includes('Customer') ? names : []);
 }
 
 /** What start-up did to the schema, and what it left for a person (names and SQL only, never data). */
