@@ -55,8 +55,13 @@ export const testAppConfig = (databaseUrl: string, idp: TestIdentityProvider, en
  * The real app, on its own fresh database, trusting a test identity provider's JWKS.
  * Demo data is loaded, so tests can name the fictional customers.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: Pick<AppOptions, 'onStatement'> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: Pick<AppOptions, 'onStatement'> & { beforeStart?: (database: TestDatabase) => Promise<void> } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
+  // What exists before the service does (a CRM's own tables, for one).
+  await options.beforeStart?.(database);
   const idp = await startIdentityProvider();
   const { rawLogs, logs, logStream } = captureLogs();
   const config = testAppConfig(database.url, idp, { DATABASE_PREPARED_STATEMENTS: String(database.preparedStatements), ...env });

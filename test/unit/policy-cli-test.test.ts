@@ -17,6 +17,16 @@ describe('policy test', () => {
     expect(out.at(-1)).toMatch(/^\d+ passed, 0 failed/);
   });
 
+  // The examples are documentation a reader copies from: each ships its own cases.
+  for (const example of ['clinic', 'crm-adopt']) {
+    it(`passes every case of policies/examples/${example}.tests.yaml`, async () => {
+      const { code, out } = await runPolicyCommand(runTests, [projectFile('policies', 'examples', `${example}.yaml`), projectFile('policies', 'examples', `${example}.tests.yaml`)]);
+      expect(out.filter((l) => l.startsWith('FAIL'))).toEqual([]);
+      expect(code).toBe(0);
+      expect(out.at(-1)).toMatch(/^\d+ passed, 0 failed/);
+    });
+  }
+
   it('reports a failing case with what differed, and exits 1', async () => {
     const { tests } = tempFiles({
       tests: `

@@ -29,7 +29,7 @@ interface Outcome {
 function decide(policy: Policy, c: PolicyTestCase): Outcome {
   const resource = policy.resources.get(c.resource);
   if (!resource) return { decision: 'deny', reason: `the policy declares no resource type ${c.resource}` };
-  const ability = buildAbility(policy, principalFor(c.principal.sub, c.principal.roles));
+  const ability = buildAbility(policy, principalFor(c.principal.sub, c.principal.roles, c.principal.claims));
   const subject = subjectOf(c.resource, c.record);
   const deny = (reason: string | null): Outcome => ({ decision: 'deny', reason });
   if (c.action === 'read') {

@@ -10,7 +10,7 @@ import { z } from 'zod';
  *     giulia: { id: c-1, fullName: Giulia Marchetti, phone: +39 347 123 4567, ... }
  *   cases:
  *     - name: agent sees the phone masked
- *       principal: { sub: alice, roles: [agent] }
+ *       principal: { sub: alice, roles: [agent] }   # claims: { specialty: cardiology } when conditions name them
  *       resource: Customer
  *       record: giulia
  *       action: read
@@ -25,7 +25,14 @@ const record = z.record(z.string(), z.unknown());
 const caseSchema = z
   .object({
     name: z.string().min(1),
-    principal: z.object({ sub: z.string().min(1), roles: z.array(z.string()) }).strict(),
+    principal: z
+      .object({
+        sub: z.string().min(1),
+        roles: z.array(z.string()),
+        /** Token claims the policy's conditions name (`$principal.specialty`). */
+        claims: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+      })
+      .strict(),
     resource: z.string().min(1),
     record: z.union([z.string().min(1), record]).optional(),
     action: z.string().min(1),
