@@ -37,7 +37,7 @@ export async function exportCustomers(ctx: RequestContext, format: string): Prom
     // Only records the caller may both see and export: export rules may carry conditions.
     const exportable = sqlFilterFor(ctx.ability, ['export'], TYPE) ?? NOTHING;
     const ids = await customers.visibleCustomerIds(ctx.db, (eb) => eb.and([visibleFilter(ctx)(eb), exportable(eb)]));
-    await enforceReadBudget(ctx, { action: 'export', resourceIds: [] }, ids);
+    await enforceReadBudget(ctx, 'Customer', { action: 'export', resourceIds: [] }, ids);
     const fields = {
       fieldsClear: columns.filter((f) => mayClear.has(f)),
       fieldsMasked: columns.filter((f) => !mayClear.has(f)),
