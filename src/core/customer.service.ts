@@ -30,7 +30,7 @@ export async function getCustomer(ctx: RequestContext, id: string): Promise<Rend
     const customer = UUID.test(id) ? await customers.findVisibleCustomer(ctx.db, id, visibleFilter(ctx)) : undefined;
     if (!customer) throw notFound(TYPE);
     const rendered = render(ctx, customer);
-    await enforceReadBudget(ctx, { action: 'read', resourceIds: [id] }, [id]);
+    await enforceReadBudget(ctx, TYPE, { action: 'read', resourceIds: [id] }, [id]);
     await audit(ctx, { action: 'read', resourceType: TYPE, resourceIds: [id], outcome: 'allowed', ...mergeDecisions([rendered.access]) });
     return rendered;
   });
@@ -55,7 +55,7 @@ export async function listCustomers(
     const page = rows.slice(0, size);
     const items = page.map((c) => render(ctx, c));
     const ids = page.map((c) => c.id);
-    await enforceReadBudget(ctx, { action: 'list', resourceIds: [] }, ids);
+    await enforceReadBudget(ctx, TYPE, { action: 'list', resourceIds: [] }, ids);
     await audit(ctx, { action: 'list', resourceType: TYPE, resourceIds: ids, outcome: 'allowed', ...mergeDecisions(items.map((i) => i.access)) });
     const last = page[page.length - 1];
     const hasMore = rows.length > size && last !== undefined;
@@ -92,7 +92,7 @@ export async function updateCustomer(ctx: RequestContext, id: string, body: unkn
       // A refused update shows nothing, so it must not use up budget: refuse it first.
       assertCan(ctx, 'update', TYPE, visible);
       assertWritable(ctx, TYPE, 'update', visible, input);
-      await enforceReadBudget(ctx, { action: 'update', resourceIds: [id] }, [visible.id]);
+      await enforceReadBudget(ctx, TYPE, { action: 'update', resourceIds: [id] }, [visible.id]);
     }
     return ctx.db.transaction().execute(async (trx) => {
       const current = await lockVisibleCustomer(ctx, trx, id);
@@ -136,7 +136,7 @@ export async function readCustomersByIds(ctx: RequestContext, ids: string[]): Pr
   if (found.length === 0) return new Map();
   const rendered = found.map((c) => [c.id, render(ctx, c)] as const);
   const seen = found.map((c) => c.id);
-  await enforceReadBudget(ctx, { action: 'read', resourceIds: seen }, seen);
+  await enforceReadBudget(ctx, TYPE, { action: 'read', resourceIds: seen }, seen);
   await audit(ctx, { action: 'read', resourceType: TYPE, resourceIds: seen, outcome: 'allowed', ...mergeDecisions(rendered.map(([, r]) => r.access)) });
   return new Map(rendered);
 }

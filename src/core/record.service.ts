@@ -62,10 +62,8 @@ export interface RecordPage {
 }
 
 /** Counts what a response shows against the caller's read budget for `r`. */
-export const countReads = async (ctx: RequestContext, r: ResourceModel, action: string, ids: string[]) => {
-  // TODO(budgets branch): per-resource budgets; until then only customers are counted.
-  if (r.name === 'Customer') await enforceReadBudget(ctx, { action, resourceIds: action === 'list' || action === 'export' ? [] : ids }, ids);
-};
+export const countReads = (ctx: RequestContext, r: ResourceModel, action: string, ids: string[]) =>
+  enforceReadBudget(ctx, r.name, { action, resourceIds: action === 'list' || action === 'export' ? [] : ids }, ids);
 
 /** One record, or 404 whether it does not exist or the caller may not see it. */
 export async function getRecord(ctx: RequestContext, type: string, id: string): Promise<RenderedRecord> {
