@@ -37,6 +37,19 @@ export function modelOf(ctx: RequestContext, type: string): ResourceModel {
  * see does not exist for them. `parentIds` narrows a batch of children to their parents.
  */
 export function visibleWhere(ctx: RequestContext, r: ResourceModel, alias = RECORD, depth = 0): SqlFilter[] {
+  // A pure function of the (immutable) ability and the resource: built once per ability,
+  // so the repository can compile each query once per filter list too.
+  let memo = visibleMemos.get(ctx.ability);
+  if (!memo) visibleMemos.set(ctx.ability, (memo = new Map()));
+  const key = `${r.name}|${alias}|${depth}`;
+  let where = memo.get(key);
+  if (!where) memo.set(key, (where = buildVisibleWhere(ctx, r, alias, depth)));
+  return where;
+}
+
+const visibleMemos = new WeakMap<object, Map<string, SqlFilter[]>>();
+
+function buildVisibleWhere(ctx: RequestContext, r: ResourceModel, alias: string, depth: number): SqlFilter[] {
   const own = sqlFilterForResource(ctx.ability, READ_ACTIONS, r, alias) ?? NOTHING;
   if (!r.parent || depth >= MAX_DEPTH) return [own];
   const parent = modelOf(ctx, r.parent.resource);
