@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ID_TEXT } from '../data/record.repository.js';
 import type { FieldModel, ResourceModel } from '../model/model.js';
 import type { Policy } from '../policy/load-policy.js';
 import { parseWriteBody, type WriteSchemas } from './write-input.js';
@@ -12,7 +13,6 @@ import { parseWriteBody, type WriteSchemas } from './write-input.js';
 const MAX_STRING = 1_000;
 const MAX_TEXT = 20_000;
 const MAX_LIST = 100;
-const ID_TEXT = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Whether a caller may send this field in a create or update body. */
 export const isWritable = (f: FieldModel) => f.type !== 'id' && f.type !== 'file' && f.generated === undefined;
@@ -25,7 +25,7 @@ function fieldSchema(f: FieldModel): z.ZodType {
 function valueSchema(f: FieldModel): z.ZodType {
   switch (f.type) {
     case 'string':
-      return z.string().max(MAX_STRING);
+      return stringSchema(f);
     case 'text':
       return z.string().max(MAX_TEXT);
     case 'integer':
@@ -47,6 +47,22 @@ function valueSchema(f: FieldModel): z.ZodType {
       return z.string().regex(ID_TEXT, 'must be an id');
     default:
       return z.never();
+  }
+}
+
+/** The shapes a `format` asks for; values are trimmed first, as a form would send them. */
+function stringSchema(f: FieldModel): z.ZodType {
+  const text = z.string().trim();
+  switch (f.format) {
+    case 'email':
+      return z.email().max(254);
+    case 'phone':
+      return text.regex(/^\+?[0-9][0-9 ().-]{3,30}$/, 'must be a phone number');
+    case 'iban':
+      return text.regex(/^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{10,34}$/, 'must be an IBAN');
+    default:
+      // A required string must say something: an empty or blank value is refused.
+      return f.required ? text.min(1).max(MAX_STRING) : text.max(MAX_STRING);
   }
 }
 

@@ -62,6 +62,13 @@ async function orNothingOnBadKey<T>(work: Promise<T>, nothing: T): Promise<T> {
   }
 }
 
+/**
+ * What any key column's id looks like as text (a UUID, a number, a short code). Anything
+ * else (a NUL, a lone surrogate, 5 000 characters) names no record and never reaches
+ * PostgreSQL, which would refuse some of it with an error rather than find nothing.
+ */
+export const ID_TEXT = /^[A-Za-z0-9_.:-]{1,128}$/;
+
 /** Stands in for the id while a by-id query is compiled once per filter list. */
 const ID_PLACEHOLDER = '\u0000fieldguard:id\u0000';
 type ByIdQuery = { query: CompiledQuery; idAt: number };
@@ -79,6 +86,7 @@ export async function findVisibleRecord(
   where: readonly SqlFilter[],
   options: { forUpdate?: boolean } = {},
 ): Promise<RecordValues | undefined> {
+  if (!ID_TEXT.test(id)) return undefined;
   let compiled = byIdQueries.get(where);
   if (!compiled) byIdQueries.set(where, (compiled = new Map()));
   const key = `${r.name}|${options.forUpdate ? 'update' : 'read'}`;
@@ -101,7 +109,8 @@ export async function findVisibleRecord(
 }
 
 /** The records among `ids` that the filters let through, in one statement, in id order. */
-export async function findVisibleRecords(db: Db, r: ResourceModel, ids: readonly string[], where: SqlFilter[]): Promise<RecordValues[]> {
+export async function findVisibleRecords(db: Db, r: ResourceModel, given: readonly string[], where: SqlFilter[]): Promise<RecordValues[]> {
+  const ids = given.filter((id) => ID_TEXT.test(id));
   if (ids.length === 0) return [];
   const key = sql.ref(`${RECORD}.${r.id.column}`);
   let query = raw(db)

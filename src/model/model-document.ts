@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIELD_TYPES, GENERATED } from './model.js';
+import { FIELD_TYPES, GENERATED, STRING_FORMATS } from './model.js';
 
 /**
  * The shape of `resources:` in a policy file: the rules' view (class, mask) and the data
@@ -24,6 +24,7 @@ const fieldSchema = z
     default: z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).optional().describe('The column default, of the field\'s type (not on adopted tables).'),
     generated: z.enum(GENERATED).optional().describe('A timestamp set on insert (created) or on every write (updated).'),
     column: identifier.optional().describe('The column; default: the field name in snake_case.'),
+    format: z.enum(STRING_FORMATS).optional().describe('What a string must look like to be written: email, phone or iban.'),
   })
   .strict();
 export type FieldSpec = z.infer<typeof fieldSchema>;

@@ -11,6 +11,10 @@ export type FieldType = (typeof FIELD_TYPES)[number];
 export const GENERATED = ['created', 'updated'] as const;
 export type Generated = (typeof GENERATED)[number];
 
+/** What a `string` must look like to be written (checked on create and update). */
+export const STRING_FORMATS = ['email', 'phone', 'iban'] as const;
+export type StringFormat = (typeof STRING_FORMATS)[number];
+
 export type DefaultValue = string | number | boolean | readonly string[];
 
 export interface TableName {
@@ -40,6 +44,8 @@ export interface FieldModel {
   values: readonly string[] | undefined;
   /** The resource a `ref` points at (by its id). */
   ref: string | undefined;
+  /** A `string`'s required shape on writes. */
+  format: StringFormat | undefined;
 }
 
 export interface ResourceModel {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { compileMaskStrategy, type MaskStrategy } from './mask-strategies.js';
 import { conditionCompiler } from './compile-conditions.js';
 import { compileModel } from '../model/load-model.js';
+import { withBuiltInStorage } from '../model/built-in-storage.js';
 import type { Model } from '../model/model.js';
 import { policyDocumentSchema, type RuleSpec } from './policy-document.js';
 import { compileReadBudget, type BudgetableResource, type ReadBudget, type ReadBudgets } from './read-budget.js';
@@ -82,7 +83,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   const report = (path: PolicyPath, message: string) => problems.push(`${at(path)}: ${message}`);
   const doc = parsed.data;
   const conditions = conditionCompiler(doc.conditions, report);
-  const model = compileModel(doc.resources, report);
+  const model = withBuiltInStorage(compileModel(doc.resources, report), doc.resources);
 
   const resources = new Map<string, ResourcePolicy>();
   for (const [type, resource] of Object.entries(doc.resources)) {

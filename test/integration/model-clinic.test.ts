@@ -165,4 +165,20 @@ describe('the clinic model over REST', () => {
     const { rows } = await t.database.query(`select resource_type from audit_events where action = 'anomaly.bulk_access' and actor_sub = 'anna'`);
     expect(rows).toEqual([{ resource_type: 'Patient' }]);
   });
+
+  it('previews a consultation as another principal would see it, parents included', async () => {
+    const preview = (principal: object, id: string) =>
+      t.http({ method: 'POST', url: '/v1/policy/preview', headers: as('director'), payload: { principal, resource: 'Consultation', id } });
+    const cardio = await preview({ sub: 'dr-cuore', roles: ['cardiologist'], claims: { specialty: 'cardiology' } }, ids.heart!);
+    expect(cardio.statusCode, cardio.body).toBe(200);
+    expect(cardio.json()).toMatchObject({ visible: true, object: { summary: 'Mild arrhythmia' }, fields: { summary: { decision: 'clear' } } });
+    const reception = (await preview({ sub: 'anna', roles: ['reception'] }, ids.heart!)).json();
+    expect(reception.visible).toBe(true);
+    expect(reception.object).not.toHaveProperty('summary');
+    expect(reception.fields.summary.decision).toBe('withheld');
+    // The consultation's own rules let reception read it, but its patient is confidential.
+    expect((await preview({ sub: 'anna', roles: ['reception'] }, ids.hidden!)).json()).toMatchObject({ visible: false, object: null });
+    const { rows } = await t.database.query(`select resource_type from audit_events where action = 'preview' and actor_sub = 'dr-rossi'`);
+    expect(rows.every((r: { resource_type: string }) => r.resource_type === 'Consultation')).toBe(true);
+  });
 });
