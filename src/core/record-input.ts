@@ -87,10 +87,11 @@ function schemasOf(r: ResourceModel): WriteSchemas<Record<string, unknown>> {
 export const parseRecordInput = (policy: Policy, r: ResourceModel, body: unknown, mode: 'create' | 'update'): Record<string, unknown> =>
   parseWriteBody(policy, r.name, schemasOf(r), body, mode);
 
-/** Values the model gives a field the caller did not send on create. */
-export function withDefaults(r: ResourceModel, input: Record<string, unknown>): Record<string, unknown> {
+/** Values the model gives a field the caller did not send on create; `creator` fields get the caller's subject. */
+export function withDefaults(r: ResourceModel, input: Record<string, unknown>, creator: string): Record<string, unknown> {
   const values = { ...input };
   for (const f of r.fields) {
+    if (f.generated === 'creator') values[f.name] = creator;
     if (!isWritable(f) || f.name in values) continue;
     if (f.default !== undefined) values[f.name] = f.default;
     else if (f.type === 'string[]') values[f.name] = [];

@@ -148,7 +148,7 @@ export async function createRecord(ctx: RequestContext, type: string, body: unkn
     // The right to create comes first: a role without it learns nothing from validation.
     assertCan(ctx, 'create', r.name);
     const input = parseRecordInput(ctx.policy, r, body, 'create');
-    const values = withDefaults(r, input);
+    const values = withDefaults(r, input, ctx.principal.sub);
     assertWritable(ctx, r.name, 'create', values, input);
     return ctx.db.transaction().execute(async (trx) => {
       await assertRefsVisible(ctx, r, input, trx);

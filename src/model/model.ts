@@ -7,8 +7,11 @@
 export const FIELD_TYPES = ['id', 'string', 'text', 'integer', 'decimal', 'boolean', 'date', 'timestamp', 'enum', 'string[]', 'ref', 'file'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
-/** `created`: set once on insert; `updated`: set on insert and on every update. */
-export const GENERATED = ['created', 'updated'] as const;
+/**
+ * `created`: a timestamp set once on insert; `updated`: set on insert and on every update;
+ * `creator`: a string set once on insert to the subject of whoever created the record.
+ */
+export const GENERATED = ['created', 'updated', 'creator'] as const;
 export type Generated = (typeof GENERATED)[number];
 
 /** What a `string` must look like to be written (checked on create and update). */

@@ -83,8 +83,12 @@ describe('an adopted CRM table over REST', () => {
   });
 
   it('keeps call notes in a managed table under the adopted client, with no foreign key on the CRM’s table', async () => {
-    const note = await t.http({ method: 'POST', url: '/v1/callNotes', headers: as('support'), payload: { clientId: ids.alan, body: 'Asked about invoices', authorSub: 'sue' } });
+    const note = await t.http({ method: 'POST', url: '/v1/callNotes', headers: as('support'), payload: { clientId: ids.alan, body: 'Asked about invoices' } });
     expect(note.statusCode, note.body).toBe(201);
+    // The author is whoever created it, set by the service, never sent.
+    expect(note.json().authorSub).toBe('sue');
+    const forged = await t.http({ method: 'POST', url: '/v1/callNotes', headers: as('support'), payload: { clientId: ids.alan, body: 'x', authorSub: 'sam' } });
+    expect(forged.json().code).toBe('UNKNOWN_FIELD');
     const read = (await t.http({ url: `/v1/callNotes/${note.json().id}`, headers: as('support') })).json();
     expect(read).not.toHaveProperty('body');
     const admin = (await t.http({ url: `/v1/callNotes/${note.json().id}`, headers: as('admin') })).json();
