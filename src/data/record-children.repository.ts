@@ -20,7 +20,7 @@ const POSITION = '__position';
  * in `slices` (the caller splits a batch naming one parent with two cursors). Rows come
  * back ordered by parent, then id (as the key column orders); the parent field is text, as every ref is read.
  */
-export async function listChildrenOfParents(db: Db, child: ResourceModel, field: FieldModel, slices: readonly ChildSlice[], where: SqlFilter[], limit: number): Promise<RecordValues[]> {
+export async function listChildrenOfParents(db: Db, child: ResourceModel, field: FieldModel, slices: readonly ChildSlice[], where: readonly SqlFilter[], limit: number): Promise<RecordValues[]> {
   if (slices.length === 0) return [];
   const raw = db.withoutPlugins() as unknown as Kysely<any>;
   const parent = sql.ref(`${RECORD}.${field.column}`);
