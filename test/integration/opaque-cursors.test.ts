@@ -14,35 +14,9 @@ import { captureLogs, graphql, startTestApp, testAppConfig, type TestApp } from 
 const POLICY = `
 resources:
   Customer:
-    plural: customers
-    fields:
-      id: { type: id }
-      fullName: { type: string, required: true, class: identity }
-      email: { type: string }
-      phone: { type: string }
-      address: { type: text }
-      iban: { type: string }
-      taxId: { type: string }
-      notes: { type: text }
-      privacyLevel: { type: enum, values: [standard, confidential], default: standard }
-      assignees: { type: "string[]" }
-      marketingOptOut: { type: boolean, default: false }
-      createdAt: { type: timestamp, generated: created }
-      updatedAt: { type: timestamp, generated: updated }
+    fields: { id: { class: system }, fullName: { class: identity }, privacyLevel: { class: system }, assignees: { class: system } }
   Booking:
-    plural: bookings
-    parent: { resource: Customer, field: customerId }
-    fields:
-      id: { type: id }
-      customerId: { type: ref, resource: Customer, required: true }
-      staffSub: { type: string, required: true }
-      service: { type: string, required: true, class: service }
-      startsAt: { type: timestamp, required: true, class: schedule, mask: redact }
-      endsAt: { type: timestamp, required: true, class: schedule }
-      status: { type: enum, values: [booked, done, cancelled], default: booked }
-      notes: { type: text }
-      createdAt: { type: timestamp, generated: created }
-      updatedAt: { type: timestamp, generated: updated }
+    fields: { id: { class: system }, customerId: { class: system }, staffSub: { class: system }, service: { class: service }, startsAt: { class: schedule, mask: redact } }
 roles:
   stylist:
     can:
