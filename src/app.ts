@@ -144,7 +144,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(policyRoutes);
     await api.register(auditReportRoutes);
   });
-  await app.register(graphqlPlugin, { production: config.nodeEnv === 'production' });
+  await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;
 }
 

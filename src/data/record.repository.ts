@@ -22,7 +22,7 @@ const raw = (db: Db): AnyDb => db.withoutPlugins() as unknown as AnyDb;
 const tableOf = (r: ResourceModel, alias: string) => `${r.table.schema}.${r.table.name} as ${alias}`;
 
 /** The columns a record is read from, each under its field's name. */
-function selection(r: ResourceModel, alias = RECORD): AliasedRawBuilder<unknown, string>[] {
+export function selection(r: ResourceModel, alias = RECORD): AliasedRawBuilder<unknown, string>[] {
   return stored(r).map((f) => {
     const ref = sql.ref(`${alias}.${f.column}`);
     // A date as text: pg would parse it into a Date at local midnight, shifting the day.
@@ -35,7 +35,7 @@ function selection(r: ResourceModel, alias = RECORD): AliasedRawBuilder<unknown,
 const stored = (r: ResourceModel): FieldModel[] => r.fields.filter((f) => f.column !== null);
 
 /** A row as the core sees it. */
-function toRecord(r: ResourceModel, row: Record<string, unknown>): RecordValues {
+export function toRecord(r: ResourceModel, row: Record<string, unknown>): RecordValues {
   const record: RecordValues = {};
   for (const f of stored(r)) {
     const value = row[f.name];

@@ -1,17 +1,20 @@
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import mercurius from 'mercurius';
+import mercurius, { type IResolvers } from 'mercurius';
 import { AppError } from '../errors.js';
 import { bearerChallenge } from '../rest/problem.js';
-import { projectFile } from '../paths.js';
+import type { Model } from '../model/model.js';
+import { resourcesWithOwnDoors } from '../model/own-doors.js';
 import { formatGraphQLError, queryErrors } from './errors.js';
 import { graphiqlPlugin } from './graphiql.plugin.js';
 import { GRAPHQL_RESPONSE_JSON, negotiateMediaType, responseStatus, type GraphQLOutcome } from './http-response.js';
 import { checkQueryIsText, checkQueryLength, GRAPHQL_LIMITS, limitRules, noIntrospection } from './limits.js';
-import { loaders, resolvers } from './resolvers.js';
+import { generatedDoors } from './generated-schema.js';
+import { generatedResolvers, nodeOfAny } from './record.resolvers.js';
+import { builtInResolvers } from './resolvers.js';
+import { servedSchemaSdl } from './schema-sdl.js';
 
-export const loadSchemaSdl = () => readFileSync(projectFile('schema.graphql'), 'utf8');
+export { loadSchemaSdl } from './schema-sdl.js';
 
 /** In production, "Did you mean ...?" would spell out the schema that introspection hides. */
 const withoutSuggestions = (message: string) => message.replace(/ ?Did you mean .*\?$/s, '');
@@ -24,8 +27,20 @@ const CSRF_HEADERS = ['x-fieldguard-csrf', 'x-apollo-operation-name', 'apollo-re
  * mercurius parses anything; GraphiQL (graphiql.plugin.ts) and introspection are served
  * only outside production. Every limit (limits.ts) is checked before a resolver runs.
  * Statuses and media types follow GraphQL over HTTP (http-response.ts).
+ *
+ * The schema is a function of the model, built once at start-up (schema-sdl.ts): the
+ * hand-written doors it keeps and a generated door per other stored resource. A model
+ * with nothing to query (no stored resource) gets no /graphql.
  */
-async function graphqlRoutes(app: FastifyInstance, options: { production: boolean }) {
+async function graphqlRoutes(app: FastifyInstance, options: { production: boolean; model: Model }) {
+  const schema = servedSchemaSdl(options.model);
+  if (schema === null) {
+    app.log.info('The model has no stored resource: no GraphQL endpoint');
+    return;
+  }
+  const builtIn = builtInResolvers(resourcesWithOwnDoors(options.model));
+  const doors = generatedDoors(options.model);
+  const generated = generatedResolvers(doors, nodeOfAny(doors));
   const isGraphQL = (request: FastifyRequest) => request.routeOptions.url === '/graphql';
   const mediaTypeOf = (request: FastifyRequest) => negotiateMediaType(request.headers.accept);
   app.addHook('onRequest', async (request) => {
@@ -55,9 +70,9 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
   });
   if (!options.production) await app.register(graphiqlPlugin);
   await app.register(mercurius, {
-    schema: loadSchemaSdl(),
-    resolvers,
-    loaders,
+    schema,
+    resolvers: rootResolvers(builtIn.resolvers, generated.resolvers),
+    loaders: { ...builtIn.loaders, ...generated.loaders },
     graphiql: false,
     // No `jit`: mercurius caches a compiled query by the document's text alone and then
     // runs it whatever operationName a later request names, so in a document holding
@@ -91,6 +106,16 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
       return { statusCode: status, response: withData ? { data: execution.data ?? null, errors } : { errors } };
     },
   });
+}
+
+/** Both doors' root resolvers; a root without fields (no mutation at all) is not in the schema. */
+function rootResolvers(...parts: IResolvers[]): IResolvers {
+  const roots: Record<string, Record<string, unknown>> = {};
+  for (const root of ['Query', 'Mutation']) {
+    const fields = Object.assign({}, ...parts.map((p) => p[root] ?? {})) as Record<string, unknown>;
+    if (Object.keys(fields).length > 0) roots[root] = fields;
+  }
+  return roots as IResolvers;
 }
 
 export const graphqlPlugin = fp(graphqlRoutes, { name: 'graphql', dependencies: ['auth', 'guard'] });

@@ -43,12 +43,27 @@ const customerResolvers: IResolvers = {
   },
 };
 
-export const resolvers: IResolvers = {
-  Query: Object.assign({}, customerResolvers.Query, bookingResolvers.Query, documentResolvers.Query),
-  Mutation: Object.assign({}, customerResolvers.Mutation, bookingResolvers.Mutation, documentResolvers.Mutation),
-};
-
-export const loaders: MercuriusLoaders = {
-  Customer: { ...bookingLoaders.Customer, ...documentLoaders.Customer },
-  Booking: { ...bookingLoaders.Booking },
-};
+/**
+ * The hand-written doors the model keeps (model/own-doors.ts): customers, and bookings and
+ * documents nested under them. A door the model does not keep has no field in the served
+ * schema (schema-sdl.ts), so it has no resolver either.
+ */
+export function builtInResolvers(own: ReadonlySet<string>): { resolvers: IResolvers; loaders: MercuriusLoaders } {
+  const parts = [
+    own.has('Customer') ? customerResolvers : {},
+    own.has('Booking') ? bookingResolvers : {},
+    own.has('Document') ? documentResolvers : {},
+  ];
+  const booking = own.has('Booking');
+  const document = own.has('Document');
+  return {
+    resolvers: {
+      Query: Object.assign({}, ...parts.map((p) => p.Query ?? {})),
+      Mutation: Object.assign({}, ...parts.map((p) => p.Mutation ?? {})),
+    },
+    loaders: {
+      ...(own.has('Customer') ? { Customer: { ...(booking ? bookingLoaders.Customer : {}), ...(document ? documentLoaders.Customer : {}) } } : {}),
+      ...(booking ? { Booking: { ...bookingLoaders.Booking } } : {}),
+    },
+  };
+}
