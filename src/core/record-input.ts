@@ -9,10 +9,13 @@ import { parseWriteBody, type WriteSchemas } from './write-input.js';
  * writable; a required field must be sent on create; null is accepted only where the
  * field may hold it. Built once per resource model (models are immutable).
  */
-const MAX_STRING = 1_000;
-const MAX_TEXT = 20_000;
-const MAX_LIST = 100;
-const ID_TEXT = /^[A-Za-z0-9_.:-]{1,128}$/;
+// Exported for the OpenAPI document (rest/openapi-model), which states the same limits.
+export const MAX_STRING = 1_000;
+export const MAX_TEXT = 20_000;
+export const MAX_LIST = 100;
+export const MAX_LIST_ITEM = 256;
+export const ID_TEXT = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const DECIMAL_TEXT = /^-?[0-9]{1,30}(\.[0-9]{1,30})?$/;
 
 /** Whether a caller may send this field in a create or update body. */
 export const isWritable = (f: FieldModel) => f.type !== 'id' && f.type !== 'file' && f.generated === undefined;
@@ -32,7 +35,7 @@ function valueSchema(f: FieldModel): z.ZodType {
       return z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
     case 'decimal':
       // Sent as a number or a string; kept as text so no precision is lost on the way.
-      return z.union([z.number().finite(), z.string().regex(/^-?[0-9]{1,30}(\.[0-9]{1,30})?$/, 'must be a decimal number')]).transform(String);
+      return z.union([z.number().finite(), z.string().regex(DECIMAL_TEXT, 'must be a decimal number')]).transform(String);
     case 'boolean':
       return z.boolean();
     case 'date':
@@ -42,7 +45,7 @@ function valueSchema(f: FieldModel): z.ZodType {
     case 'enum':
       return z.enum(f.values as [string, ...string[]]);
     case 'string[]':
-      return z.array(z.string().min(1).max(256)).max(MAX_LIST);
+      return z.array(z.string().min(1).max(MAX_LIST_ITEM)).max(MAX_LIST);
     case 'ref':
       return z.string().regex(ID_TEXT, 'must be an id');
     default:
