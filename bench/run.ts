@@ -5,6 +5,7 @@ import { ROUNDS, SECONDS } from './lib/compare.js';
 import { auditBatching } from './scenarios/audit-batching.js';
 import { documentsScenario } from './scenarios/documents.js';
 import { exportScenario } from './scenarios/export.js';
+import { genericDoors } from './scenarios/generic-doors.js';
 import { policyRoles } from './scenarios/policy-roles.js';
 import { vsBaseline } from './scenarios/vs-baseline.js';
 
@@ -23,6 +24,7 @@ const scenarios: Record<string, () => Promise<ScenarioResult>> = {
   'vs-baseline': vsBaseline,
   export: exportScenario,
   documents: documentsScenario,
+  'generic-doors': genericDoors,
 };
 
 async function main() {

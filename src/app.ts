@@ -134,7 +134,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     api.addHook('onRequest', api.authenticate);
     api.addHook('preValidation', rejectNul);
     const ownDoors = resourcesWithOwnDoors(policy.model);
-    if (ownDoors.has('Customer')) await api.register(customerRoutes);
+    if (ownDoors.has('Customer')) await api.register(customerRoutes, { resource: policy.model.resources.get('Customer')! });
     if (ownDoors.has('Booking')) await api.register(bookingRoutes);
     if (ownDoors.has('Document')) await api.register(documentRoutes, { maxBytes: config.documentMaxBytes });
     // Every other stored resource of the model gets the generated door.

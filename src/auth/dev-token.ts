@@ -6,6 +6,8 @@ export interface DevTokenClaims {
   sub: string;
   roles: string[];
   ttlSeconds: number;
+  /** Other claims the policy's conditions name (`$principal.specialty`). */
+  extra?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface DevTokenClaims {
  */
 export async function signDevToken(auth: AuthConfig, claims: DevTokenClaims): Promise<string> {
   if (!auth.devSecret) throw new Error('No dev secret: development tokens need AUTH_DEV_SECRET or the generated one (not in production)');
-  let jwt = new SignJWT({ [auth.rolesClaim]: claims.roles })
+  let jwt = new SignJWT({ ...claims.extra, [auth.rolesClaim]: claims.roles })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
     .setJti(randomUUID())

@@ -92,7 +92,7 @@ export async function downloadDocument(ctx: RequestContext, id: string): Promise
     const doc = await findVisibleDocument(ctx, id);
     if (!doc) throw notFound(DOCUMENT);
     assertCan(ctx, 'read', DOCUMENT, doc, 'content');
-    await enforceReadBudget(ctx, { action: 'download', resourceIds: [doc.customerId] }, [doc.customerId]);
+    await enforceReadBudget(ctx, 'Customer', { action: 'download', resourceIds: [doc.customerId] }, [doc.customerId]);
     await audit(ctx, { action: 'download', resourceType: DOCUMENT, resourceIds: [id], outcome: 'allowed', fieldsClear: ['content'], details: documentDetails(doc) });
     return { contentType: doc.contentType, sizeBytes: doc.sizeBytes, sha256: doc.sha256, body: content.readSlices(ctx.db, id, doc.sizeBytes) };
   });

@@ -25,7 +25,7 @@ export async function getDocument(ctx: RequestContext, id: string): Promise<Rend
     if (!doc) throw notFound(DOCUMENT);
     const rendered = render(ctx, doc);
     // A customer's documents are that customer's data: they count against the read budget.
-    await enforceReadBudget(ctx, { action: 'read', resourceIds: [doc.customerId] }, [doc.customerId]);
+    await enforceReadBudget(ctx, 'Customer', { action: 'read', resourceIds: [doc.customerId] }, [doc.customerId]);
     await audit(ctx, { action: 'read', resourceType: DOCUMENT, resourceIds: [id], outcome: 'allowed', ...mergeDecisions([rendered.access]), details: documentDetails(doc) });
     return rendered;
   });
@@ -84,7 +84,7 @@ export async function listDocumentsOfCustomers(
     );
     const rendered = new Map([...shown.values()].map((d) => [d.id, render(ctx, d)]));
     // A customer's documents are that customer's data: they count against the read budget.
-    await enforceReadBudget(ctx, { action: 'list', resourceIds: ids }, ids);
+    await enforceReadBudget(ctx, 'Customer', { action: 'list', resourceIds: ids }, ids);
     // Audited even when nothing is found: the answer still told the caller that these
     // customers have no documents it may see, and the trail names whose they were.
     await audit(ctx, {

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { findVisibleCustomer } from '../data/customer.repository.js';
+import { findVisibleRecord } from '../data/record.repository.js';
 import { AppError } from '../errors.js';
 import { explainFields, type FieldExplanation } from '../policy/explain.js';
-import { canSee, renderRecord } from '../policy/field-access.js';
+import { renderRecord } from '../policy/field-access.js';
 import { PolicyError } from '../policy/load-policy.js';
 import { policyMatrix, type RoleMatrix } from '../policy/policy-matrix.js';
-import { UUID } from './cursor.js';
-import { visibleFilter } from './customer.service.js';
+import { modelOf, visibleWhere } from './record.service.js';
 import { assertCan, audit, auditingDenials } from './guard.js';
 import type { RequestContext } from './request-context.js';
 
@@ -34,8 +33,9 @@ const previewBody = z
         claims: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
       })
       .strict(),
-    resource: z.literal('Customer'),
-    id: z.string().max(64),
+    /** Any stored resource of the model. */
+    resource: z.string().min(1).max(100),
+    id: z.string().max(128),
   })
   .strict();
 
@@ -52,22 +52,30 @@ export interface PolicyPreview {
  * The previewer must be able to see the record; the preview is audited.
  */
 export async function previewAs(ctx: RequestContext, body: unknown): Promise<PolicyPreview> {
-  return auditingDenials(ctx, { action: 'preview', resourceType: 'Customer', resourceIds: [] }, async () => {
+  const named = (body as { resource?: unknown } | null)?.resource;
+  const resourceType = typeof named === 'string' && ctx.policy.model.resources.has(named) ? named : 'Policy';
+  return auditingDenials(ctx, { action: 'preview', resourceType, resourceIds: [] }, async () => {
     assertCan(ctx, 'preview', 'Policy');
     const parsed = previewBody.safeParse(body);
     if (!parsed.success) {
       throw new AppError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     }
     const { principal, resource, id } = parsed.data;
-    const record = UUID.test(id) ? await findVisibleCustomer(ctx.db, id, visibleFilter(ctx)) : undefined;
-    if (!record) throw new AppError('NOT_FOUND', 'Customer not found.');
+    if (!ctx.policy.model.resources.has(resource)) {
+      throw new AppError('VALIDATION_FAILED', `resource: must be a stored resource of the model (${[...ctx.policy.model.resources.keys()].join(', ')}).`);
+    }
+    const r = modelOf(ctx, resource);
+    const record = await findVisibleRecord(ctx.db, r, id, visibleWhere(ctx, r));
+    if (!record) throw new AppError('NOT_FOUND', `${resource} not found.`);
     const ability = ctx.policyStore.abilityFor(ctx.policy, { ...principal, tokenId: null });
-    const visible = canSee(ability, resource, record);
+    // Whether it exists for them, parents included, asked of the database as their own reads are.
+    const as = { ...ctx, ability };
+    const visible = (await findVisibleRecord(ctx.db, r, id, visibleWhere(as, r))) !== undefined;
     const rendered = renderRecord(ability, ctx.policy, resource, { ...record });
     await audit(ctx, {
       action: 'preview',
       resourceType: resource,
-      resourceIds: [id],
+      resourceIds: [String(record[r.id.name])],
       outcome: 'allowed',
       fieldsClear: rendered.access.clear,
       fieldsMasked: rendered.access.masked,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ID_TEXT } from '../data/record.repository.js';
 import type { FieldModel, ResourceModel } from '../model/model.js';
 import type { Policy } from '../policy/load-policy.js';
 import { parseWriteBody, type WriteSchemas } from './write-input.js';
@@ -14,8 +15,10 @@ export const MAX_STRING = 1_000;
 export const MAX_TEXT = 20_000;
 export const MAX_LIST = 100;
 export const MAX_LIST_ITEM = 256;
-export const ID_TEXT = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const MAX_EMAIL = 254;
 export const DECIMAL_TEXT = /^-?[0-9]{1,30}(\.[0-9]{1,30})?$/;
+export const PHONE_TEXT = /^\+?[0-9][0-9 ().-]{3,30}$/;
+export const IBAN_TEXT = /^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{10,34}$/;
 
 /** Whether a caller may send this field in a create or update body. */
 export const isWritable = (f: FieldModel) => f.type !== 'id' && f.type !== 'file' && f.generated === undefined;
@@ -28,7 +31,7 @@ function fieldSchema(f: FieldModel): z.ZodType {
 function valueSchema(f: FieldModel): z.ZodType {
   switch (f.type) {
     case 'string':
-      return z.string().max(MAX_STRING);
+      return stringSchema(f);
     case 'text':
       return z.string().max(MAX_TEXT);
     case 'integer':
@@ -53,6 +56,22 @@ function valueSchema(f: FieldModel): z.ZodType {
   }
 }
 
+/** The shapes a `format` asks for; values are trimmed first, as a form would send them. */
+function stringSchema(f: FieldModel): z.ZodType {
+  const text = z.string().trim();
+  switch (f.format) {
+    case 'email':
+      return z.email().max(MAX_EMAIL);
+    case 'phone':
+      return text.regex(PHONE_TEXT, 'must be a phone number');
+    case 'iban':
+      return text.regex(IBAN_TEXT, 'must be an IBAN');
+    default:
+      // A required string must say something: an empty or blank value is refused.
+      return f.required ? text.min(1).max(MAX_STRING) : text.max(MAX_STRING);
+  }
+}
+
 const schemas = new WeakMap<ResourceModel, WriteSchemas<Record<string, unknown>>>();
 
 function schemasOf(r: ResourceModel): WriteSchemas<Record<string, unknown>> {
@@ -74,10 +93,11 @@ function schemasOf(r: ResourceModel): WriteSchemas<Record<string, unknown>> {
 export const parseRecordInput = (policy: Policy, r: ResourceModel, body: unknown, mode: 'create' | 'update'): Record<string, unknown> =>
   parseWriteBody(policy, r.name, schemasOf(r), body, mode);
 
-/** Values the model gives a field the caller did not send on create. */
-export function withDefaults(r: ResourceModel, input: Record<string, unknown>): Record<string, unknown> {
+/** Values the model gives a field the caller did not send on create; `creator` fields get the caller's subject. */
+export function withDefaults(r: ResourceModel, input: Record<string, unknown>, creator: string): Record<string, unknown> {
   const values = { ...input };
   for (const f of r.fields) {
+    if (f.generated === 'creator') values[f.name] = creator;
     if (!isWritable(f) || f.name in values) continue;
     if (f.default !== undefined) values[f.name] = f.default;
     else if (f.type === 'string[]') values[f.name] = [];

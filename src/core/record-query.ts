@@ -19,8 +19,8 @@ export interface CompiledRecordQuery {
   sort: { field: FieldModel; descending: boolean };
 }
 
-/** Types an exact-match filter makes sense on (not free text, not files). */
-const FILTERABLE = new Set(['id', 'ref', 'string', 'enum', 'boolean', 'integer', 'decimal', 'date', 'string[]']);
+/** Types an exact-match filter makes sense on (not timestamps, not files). */
+const FILTERABLE = new Set(['id', 'ref', 'string', 'text', 'enum', 'boolean', 'integer', 'decimal', 'date', 'string[]']);
 /** Types with a total order; keyset paging also needs the field never null. */
 const SORTABLE = new Set(['id', 'string', 'enum', 'integer', 'decimal', 'date', 'timestamp']);
 

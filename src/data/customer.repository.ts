@@ -1,6 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import type { Db } from './database.js';
-import type { CustomerRow, CustomerUpdate, NewCustomerRow } from './customer.table.js';
+import type { CustomerRow } from './customer.table.js';
 import type { SqlFilter } from './policy-sql.js';
 import { prepareOnEachConnection } from './prepared-statements.js';
 
@@ -62,13 +62,6 @@ export async function findVisibleCustomer(
   return rows[0] && toCustomer(rows[0]);
 }
 
-/** The customers among `ids` that `visible` lets the caller see, in one statement. */
-export async function findVisibleCustomers(db: Db, ids: string[], visible: SqlFilter): Promise<Customer[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.selectFrom('customers').selectAll().where('id', '=', (eb) => eb.fn.any(eb.val(ids))).where(visible).orderBy('id').execute();
-  return rows.map(toCustomer);
-}
-
 export interface CustomerPageQuery {
   /** All must hold: visibility first, then the caller's filters. */
   where: SqlFilter[];
@@ -97,33 +90,6 @@ export async function listVisibleCustomers(db: Db, page: CustomerPageQuery): Pro
   if (field !== 'id') query = query.orderBy('id', direction);
   const rows = await query.limit(page.limit).execute();
   return rows.map(toCustomer);
-}
-
-export async function visibleCustomerIds(db: Db, visible: SqlFilter): Promise<string[]> {
-  const rows = await db.selectFrom('customers').select('id').where(visible).orderBy('id').execute();
-  return rows.map((r) => r.id);
-}
-
-/** Streams the given customers from a server-side cursor, in id order, never all in memory. */
-export async function* streamCustomers(db: Db, ids: string[]): AsyncIterable<Customer> {
-  if (ids.length === 0) return;
-  const stream = db.selectFrom('customers').selectAll().where('id', '=', (eb) => eb.fn.any(eb.val(ids))).orderBy('id').stream(500);
-  for await (const row of stream) yield toCustomer(row);
-}
-
-export async function insertCustomer(db: Db, values: NewCustomerRow): Promise<Customer> {
-  const row = await db.insertInto('customers').values(values).returningAll().executeTakeFirstOrThrow();
-  return toCustomer(row);
-}
-
-export async function updateCustomer(db: Db, id: string, values: CustomerUpdate): Promise<Customer> {
-  const row = await db
-    .updateTable('customers')
-    .set({ ...values, updatedAt: new Date() })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return toCustomer(row);
 }
 
 export async function deleteCustomer(db: Db, id: string): Promise<void> {

@@ -1,7 +1,8 @@
-import { sql, type AliasedRawBuilder, type Kysely, type SqlBool } from 'kysely';
+import { sql, type AliasedRawBuilder, type CompiledQuery, type Kysely, type SqlBool } from 'kysely';
 import type { FieldModel, ResourceModel } from '../model/model.js';
 import type { Db } from './database.js';
 import type { SqlFilter } from './policy-sql.js';
+import { prepareOnEachConnection } from './prepared-statements.js';
 
 /**
  * Records of any stored resource of the model, in its table and under its columns (an
@@ -61,23 +62,55 @@ async function orNothingOnBadKey<T>(work: Promise<T>, nothing: T): Promise<T> {
   }
 }
 
-/** The record with this id, if every filter lets the caller see it. */
+/**
+ * What any key column's id looks like as text (a UUID, a number, a short code). Anything
+ * else (a NUL, a lone surrogate, 5 000 characters) names no record and never reaches
+ * PostgreSQL, which would refuse some of it with an error rather than find nothing.
+ */
+export const ID_TEXT = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** Stands in for the id while a by-id query is compiled once per filter list. */
+const ID_PLACEHOLDER = '\u0000fieldguard:id\u0000';
+type ByIdQuery = { query: CompiledQuery; idAt: number };
+const byIdQueries = new WeakMap<readonly SqlFilter[], Map<string, ByIdQuery>>();
+
+/**
+ * The record with this id, if every filter lets the caller see it. The busiest query:
+ * compiled once per resource and filter list (lists are memoised per ability), after
+ * which a read only puts the id in place, and PostgreSQL runs it as a prepared statement.
+ */
 export async function findVisibleRecord(
   db: Db,
   r: ResourceModel,
   id: string,
-  where: SqlFilter[],
+  where: readonly SqlFilter[],
   options: { forUpdate?: boolean } = {},
 ): Promise<RecordValues | undefined> {
-  let query = raw(db).selectFrom(tableOf(r, RECORD)).select(selection(r)).where(sql.ref(`${RECORD}.${r.id.column}`), '=', id);
-  for (const filter of where) query = query.where(filter);
-  if (options.forUpdate) query = query.forUpdate();
-  const row = await orNothingOnBadKey(query.executeTakeFirst(), undefined);
-  return row && toRecord(r, row as Record<string, unknown>);
+  if (!ID_TEXT.test(id)) return undefined;
+  let compiled = byIdQueries.get(where);
+  if (!compiled) byIdQueries.set(where, (compiled = new Map()));
+  const key = `${r.name}|${options.forUpdate ? 'update' : 'read'}`;
+  let byId = compiled.get(key);
+  if (!byId) {
+    let query = raw(db).selectFrom(tableOf(r, RECORD)).select(selection(r)).where(sql.ref(`${RECORD}.${r.id.column}`), '=', ID_PLACEHOLDER);
+    for (const filter of where) query = query.where(filter);
+    if (options.forUpdate) query = query.forUpdate();
+    const text = query.compile();
+    // Found by position, so a filter value that happened to equal the placeholder is never replaced.
+    byId = { query: text, idAt: text.parameters.indexOf(ID_PLACEHOLDER) };
+    compiled.set(key, byId);
+    prepareOnEachConnection(text.sql);
+  }
+  const parameters = [...byId.query.parameters];
+  parameters[byId.idAt] = id;
+  const result = await orNothingOnBadKey(raw(db).executeQuery<Record<string, unknown>>({ ...byId.query, parameters }), undefined);
+  const row = result?.rows[0];
+  return row && toRecord(r, row);
 }
 
 /** The records among `ids` that the filters let through, in one statement, in id order. */
-export async function findVisibleRecords(db: Db, r: ResourceModel, ids: readonly string[], where: SqlFilter[]): Promise<RecordValues[]> {
+export async function findVisibleRecords(db: Db, r: ResourceModel, given: readonly string[], where: SqlFilter[]): Promise<RecordValues[]> {
+  const ids = given.filter((id) => ID_TEXT.test(id));
   if (ids.length === 0) return [];
   const key = sql.ref(`${RECORD}.${r.id.column}`);
   let query = raw(db)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIELD_TYPES, GENERATED } from './model.js';
+import { FIELD_TYPES, GENERATED, STRING_FORMATS } from './model.js';
 
 /**
  * The shape of `resources:` in a policy file: the rules' view (class, mask) and the data
@@ -22,8 +22,9 @@ const fieldSchema = z
     resource: z.string().min(1).optional().describe('The resource a ref points at.'),
     required: z.boolean().optional().describe('A create must give a value; the column is NOT NULL.'),
     default: z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).optional().describe('The column default, of the field\'s type (not on adopted tables).'),
-    generated: z.enum(GENERATED).optional().describe('A timestamp set on insert (created) or on every write (updated).'),
+    generated: z.enum(GENERATED).optional().describe('Set by the service: a timestamp on insert (created) or on every write (updated), or a string to the creator\'s subject (creator).'),
     column: identifier.optional().describe('The column; default: the field name in snake_case.'),
+    format: z.enum(STRING_FORMATS).optional().describe('What a string must look like to be written: email, phone or iban.'),
   })
   .strict();
 export type FieldSpec = z.infer<typeof fieldSchema>;

@@ -7,9 +7,16 @@
 export const FIELD_TYPES = ['id', 'string', 'text', 'integer', 'decimal', 'boolean', 'date', 'timestamp', 'enum', 'string[]', 'ref', 'file'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
-/** `created`: set once on insert; `updated`: set on insert and on every update. */
-export const GENERATED = ['created', 'updated'] as const;
+/**
+ * `created`: a timestamp set once on insert; `updated`: set on insert and on every update;
+ * `creator`: a string set once on insert to the subject of whoever created the record.
+ */
+export const GENERATED = ['created', 'updated', 'creator'] as const;
 export type Generated = (typeof GENERATED)[number];
+
+/** What a `string` must look like to be written (checked on create and update). */
+export const STRING_FORMATS = ['email', 'phone', 'iban'] as const;
+export type StringFormat = (typeof STRING_FORMATS)[number];
 
 export type DefaultValue = string | number | boolean | readonly string[];
 
@@ -40,6 +47,8 @@ export interface FieldModel {
   values: readonly string[] | undefined;
   /** The resource a `ref` points at (by its id). */
   ref: string | undefined;
+  /** A `string`'s required shape on writes. */
+  format: StringFormat | undefined;
 }
 
 export interface ResourceModel {

@@ -48,12 +48,16 @@ function checkParentCycles(stored: ReadonlyMap<string, ResourceModel>, report: R
   }
 }
 
+/** Path segments under /v1 that fieldguard's own routes use, now or in this round's plans. */
+const RESERVED_PLURALS = new Set(['audit', 'policy', 'principals', 'subjects', 'decisions', 'console', 'health']);
+
 function checkUnique(stored: ReadonlyMap<string, ResourceModel>, report: Report): void {
   const plurals = new Map<string, string>();
   const tables = new Map<string, string>();
   for (const r of stored.values()) {
     const other = plurals.get(r.plural);
-    if (other) report(['resources', r.name, 'plural'], `"${r.plural}" is already the plural of ${other}`);
+    if (RESERVED_PLURALS.has(r.plural)) report(['resources', r.name, 'plural'], `"${r.plural}" names routes of fieldguard's own (/v1/${r.plural}): choose another plural`);
+    else if (other) report(['resources', r.name, 'plural'], `"${r.plural}" is already the plural of ${other}`);
     else plurals.set(r.plural, r.name);
     const names = [qualifiedName(r.table), ...(r.file ? [qualifiedName(r.file.chunks.table)] : [])];
     for (const table of names) {

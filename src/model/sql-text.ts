@@ -38,7 +38,7 @@ export const COLUMN_TYPES: Record<Exclude<FieldType, 'file'>, { ddl: string; cat
 /** The column default a managed table gives this field, as SQL; undefined for none. */
 export function defaultSql(field: FieldModel): string | undefined {
   if (field.type === 'id') return 'gen_random_uuid()';
-  if (field.generated) return 'now()';
+  if (field.generated === 'created' || field.generated === 'updated') return 'now()';
   const value = field.default ?? (field.type === 'string[]' ? [] : undefined);
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return arrayLiteral(value);
@@ -70,7 +70,7 @@ function parseTextArray(text: string): string[] | undefined {
 export function sameDefault(printed: string | null, field: FieldModel): boolean {
   const wanted = defaultSql(field);
   if (printed === null || wanted === undefined) return printed === null && wanted === undefined;
-  if (field.type === 'id' || field.generated) return printed === wanted || (field.generated !== undefined && printed === 'CURRENT_TIMESTAMP');
+  if (field.type === 'id' || field.generated === 'created' || field.generated === 'updated') return printed === wanted || (field.generated !== undefined && printed === 'CURRENT_TIMESTAMP');
   const value = printedValue(printed);
   const expected = field.default ?? [];
   if (Array.isArray(expected)) return Array.isArray(value) && value.length === expected.length && value.every((v, i) => v === expected[i]);

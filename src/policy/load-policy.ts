@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { compileMaskStrategy, type MaskStrategy } from './mask-strategies.js';
 import { conditionCompiler } from './compile-conditions.js';
 import { compileModel } from '../model/load-model.js';
+import { withBuiltInStorage } from '../model/built-in-storage.js';
 import type { Model } from '../model/model.js';
 import { policyDocumentSchema, type RuleSpec } from './policy-document.js';
-import { compileReadBudget, type ReadBudget } from './read-budget.js';
+import { compileReadBudget, type BudgetableResource, type ReadBudget, type ReadBudgets } from './read-budget.js';
 import { formatPath, PolicySource, type PolicyPath } from './source-lines.js';
 
 /** A CASL raw rule whose conditions may still hold `$principal.*` placeholders. */
@@ -37,10 +38,11 @@ export interface Policy {
   /** True when a condition names a time relative to now: abilities then depend on the clock. */
   usesClock: boolean;
   /**
-   * Every role's own read budget (null: unlimited). Budgets are not inherited: a role
-   * without one is unlimited whatever its parents say.
+   * Read budgets per resource, then per role that reads it (null: unlimited for it); see
+   * `ReadBudgets`. Budgets are not inherited: a role without one is unlimited whatever
+   * its parents say.
    */
-  readBudgets: ReadonlyMap<string, ReadBudget | null>;
+  readBudgets: ReadBudgets;
   /** The stored resources: tables, typed fields, parents (src/model). */
   model: Model;
 }
@@ -81,7 +83,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   const report = (path: PolicyPath, message: string) => problems.push(`${at(path)}: ${message}`);
   const doc = parsed.data;
   const conditions = conditionCompiler(doc.conditions, report);
-  const model = compileModel(doc.resources, report);
+  const model = withBuiltInStorage(compileModel(doc.resources, report), doc.resources);
 
   const resources = new Map<string, ResourcePolicy>();
   for (const [type, resource] of Object.entries(doc.resources)) {
@@ -95,8 +97,11 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
     resources.set(type, { fields: Object.keys(resource.fields), masks });
   }
 
+  // A budget may count any resource declared as stored (checked against the declaration,
+  // so a stored resource with problems of its own does not add a second one here).
+  const budgetable: BudgetableResource[] = Object.entries(doc.resources).flatMap(([name, r]) => (r.plural === undefined ? [] : [{ name, plural: r.plural }]));
   const ownRules = new Map<string, RuleTemplate[]>();
-  const readBudgets = new Map<string, ReadBudget | null>();
+  const ownBudgets = new Map<string, readonly ReadBudget[]>();
   for (const [role, spec] of Object.entries(doc.roles)) {
     const rules: RuleTemplate[] = [];
     spec.can.forEach((rule, i) => rules.push(...compileRule(rule, false, ['roles', role, 'can', i])));
@@ -105,9 +110,11 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
       if (!doc.roles[parent]) report(['roles', role, 'inherits', i], `unknown role "${parent}"`);
     });
     ownRules.set(role, rules);
-    const budget = spec.readBudget ? compileReadBudget(spec.readBudget) : null;
-    if (typeof budget === 'string') report(['roles', role, 'readBudget', 'window'], budget);
-    else readBudgets.set(role, budget);
+    if (spec.readBudget) {
+      const { budgets, problems: wrong } = compileReadBudget(spec.readBudget, budgetable);
+      wrong.forEach((p) => report(['roles', role, 'readBudget', p.key], p.message));
+      ownBudgets.set(role, budgets);
+    }
   }
 
   function compileRule(rule: RuleSpec, inverted: boolean, path: PolicyPath): RuleTemplate[] {
@@ -150,12 +157,30 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
     return rules;
   };
   Object.keys(doc.roles).forEach((role) => resolve(role, []));
-  // A budget limits reading customers: a role that reads none (the auditor) has nothing to
-  // limit, and leaving it "unlimited" would lift the budget of a role held beside it.
-  const readsCustomers = (role: string) =>
-    (roles.get(role) ?? []).some((r) => !r.inverted && r.subject === 'Customer' && (r.action === 'read' || r.action === 'read_masked'));
-  for (const role of [...readBudgets.keys()]) if (!readsCustomers(role)) readBudgets.delete(role);
+  const readBudgets = compileReadBudgets(ownBudgets, roles);
 
   if (problems.length > 0) throw new PolicyError(problems);
   return { version, resources, roles, readBudgets, model, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };
+}
+
+/**
+ * Per budgeted resource, every role that can read it with its budget for it, or null
+ * (unlimited) when its `readBudget` does not name the resource or it has none. A role
+ * that cannot read a resource (the auditor, customers) has nothing to limit there and is
+ * left out, so it neither lifts nor sets the budget of a role held beside it.
+ */
+function compileReadBudgets(own: ReadonlyMap<string, readonly ReadBudget[]>, roles: ReadonlyMap<string, readonly RuleTemplate[]>): ReadBudgets {
+  const budgeted = new Set([...own.values()].flatMap((budgets) => budgets.map((b) => b.resource)));
+  const reads = (role: string, resource: string) =>
+    (roles.get(role) ?? []).some((r) => !r.inverted && r.subject === resource && (r.action === 'read' || r.action === 'read_masked'));
+  const result = new Map<string, Map<string, ReadBudget | null>>();
+  for (const resource of budgeted) {
+    const perRole = new Map<string, ReadBudget | null>();
+    for (const role of roles.keys()) {
+      if (reads(role, resource)) perRole.set(role, own.get(role)?.find((b) => b.resource === resource) ?? null);
+    }
+    // Only when some role that reads it keeps a budget for it (not all were dropped).
+    if ([...perRole.values()].some((b) => b !== null)) result.set(resource, perRole);
+  }
+  return result;
 }

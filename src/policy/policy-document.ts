@@ -55,17 +55,25 @@ const ruleSchema = z
 export type RuleSpec = z.infer<typeof ruleSchema>;
 
 /**
- * How many distinct customers a role may read in a sliding window, and what happens
- * beyond: `block` refuses with 429, `alert` lets the data through; both record an
- * `anomaly.bulk_access` event. The window is checked and converted at compile time.
+ * How many distinct records of each stored resource one person may read in a sliding
+ * window, and what happens beyond: `block` refuses with 429, `alert` lets the data
+ * through; both record an `anomaly.bulk_access` event. Every key other than `window` and
+ * `onExceed` names a stored resource, by its plural (`customers: 100`) or its name
+ * (`Patient: 50`), with its count; the loader checks the names and the window.
  */
 const readBudgetSchema = z
   .object({
-    customers: z.number().int().positive(),
     window: z.string().min(1),
     onExceed: z.enum(['block', 'alert']),
   })
-  .strict();
+  .catchall(z.number().int().positive())
+  .refine((budget) => Object.keys(budget).some((key) => key !== 'window' && key !== 'onExceed'), {
+    message: 'count at least one resource, e.g. customers: 100',
+  })
+  .meta({
+    description: 'Distinct records one person may read per window: a stored resource\'s plural (or name) with its count, e.g. { customers: 100, patients: 50, window: 1h, onExceed: block }.',
+    minProperties: 3,
+  });
 export type ReadBudgetSpec = z.infer<typeof readBudgetSchema>;
 
 export const policyDocumentSchema = z

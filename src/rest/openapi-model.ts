@@ -1,4 +1,5 @@
-import { DECIMAL_TEXT, ID_TEXT, isWritable, MAX_LIST, MAX_LIST_ITEM, MAX_STRING, MAX_TEXT } from '../core/record-input.js';
+import { DECIMAL_TEXT, IBAN_TEXT, isWritable, MAX_EMAIL, MAX_LIST, MAX_LIST_ITEM, MAX_STRING, MAX_TEXT, PHONE_TEXT } from '../core/record-input.js';
+import { ID_TEXT } from '../data/record.repository.js';
 import { filterableFields, sortableFields } from '../core/record-query.js';
 import type { FieldModel, Model, ResourceModel } from '../model/model.js';
 import { generatedResources, resourcesWithOwnDoors } from '../model/own-doors.js';
@@ -198,6 +199,7 @@ function responseField(f: FieldModel, model: Model): Json {
       typeof typeNote === 'string' ? typeNote : undefined,
       f.generated === 'created' && 'Set by the service when the record is created.',
       f.generated === 'updated' && 'Set by the service when the record is created and on every update.',
+      f.generated === 'creator' && 'Set by the service, once, to the subject (`sub`) of whoever created the record.',
       `Data class \`${f.class}\`.`,
       f.mask && `A caller who may read it only masked gets the \`${f.mask}\` form${maskedForm ? ' (a string)' : ''}, and the field is named in \`_access.masked\`.`,
     ]),
@@ -209,7 +211,14 @@ function inputField(f: FieldModel, model: Model, mode: 'create' | 'update'): Jso
   let schema: Json;
   switch (f.type) {
     case 'string':
-      schema = { type: 'string', maxLength: MAX_STRING };
+      schema =
+        f.format === 'email'
+          ? { type: 'string', format: 'email', maxLength: MAX_EMAIL }
+          : f.format === 'phone'
+            ? { type: 'string', pattern: PHONE_TEXT.source, description: 'Trimmed; a phone number.' }
+            : f.format === 'iban'
+              ? { type: 'string', pattern: IBAN_TEXT.source, description: 'Trimmed; an IBAN in upper-case letters.' }
+              : { type: 'string', ...(f.required ? { minLength: 1 } : {}), maxLength: MAX_STRING, description: f.required ? 'Trimmed; must not be blank.' : 'Trimmed.' };
       break;
     case 'text':
       schema = { type: 'string', maxLength: MAX_TEXT };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { exportRecords } from '../core/record-export.service.js';
 import * as service from '../core/record.service.js';
+import type { RequestContext } from '../core/request-context.js';
 import type { ResourceModel } from '../model/model.js';
 import { sendExport } from './export-stream.js';
 import { recordJson } from './record-json.js';
@@ -49,7 +50,13 @@ type IdParams = { id: string };
  * read, create, update and delete under `/v1/<plural>`. Parse, call the core, shape the
  * JSON; the core decides and audits.
  */
-export async function recordRoutes(app: FastifyInstance, { resource }: { resource: ResourceModel }) {
+export interface RecordRouteOptions {
+  resource: ResourceModel;
+  /** A delete of the resource's own (customers take their bookings and documents with them). */
+  remove?: (ctx: RequestContext, id: string) => Promise<void>;
+}
+
+export async function recordRoutes(app: FastifyInstance, { resource, remove = (ctx, id) => service.deleteRecord(ctx, resource.name, id) }: RecordRouteOptions) {
   const base = `/v1/${resource.plural}`;
   const type = resource.name;
 
@@ -80,7 +87,7 @@ export async function recordRoutes(app: FastifyInstance, { resource }: { resourc
   );
 
   app.delete<{ Params: IdParams }>(`${base}/:id`, { schema: { params: idParams } }, async (request, reply) => {
-    await service.deleteRecord(request.guardContext('rest'), type, request.params.id);
+    await remove(request.guardContext('rest'), request.params.id);
     return reply.code(204).send();
   });
 }

@@ -141,7 +141,8 @@ describe('the hash chain', () => {
       firstBroken: { seq, problem: expect.stringMatching(/removed from the end/) },
     });
     expect((await verify(checkpoint)).json()).toMatchObject({ ok: false, checkpoint: { found: false } });
-  });
+    // Four CLI processes, each starting tsx: seconds apiece on a busy 2-core machine.
+  }, 120_000);
 
   it('refuses a malformed checkpoint with 400', async () => {
     expect((await verify('12:nothex')).statusCode).toBe(400);

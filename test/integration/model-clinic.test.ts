@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectFile } from '../../src/paths.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -18,8 +21,18 @@ async function create(who: string, plural: string, body: object) {
   return res.json() as Record<string, any>;
 }
 
+/** The example as shipped, but reception's budget of 100 patients lowered to 2, so a test can reach it. */
+function clinicPolicy(): string {
+  const text = readFileSync(projectFile('policies/examples/clinic.yaml'), 'utf8');
+  const lowered = text.replace('readBudget: { patients: 100,', 'readBudget: { patients: 2,');
+  expect(lowered).not.toBe(text);
+  const file = join(mkdtempSync(join(tmpdir(), 'fieldguard-clinic-')), 'clinic.yaml');
+  writeFileSync(file, lowered);
+  return file;
+}
+
 beforeAll(async () => {
-  t = await startTestApp({ POLICY_FILE: projectFile('policies/examples/clinic.yaml'), DEMO_DATA: 'false' });
+  t = await startTestApp({ POLICY_FILE: clinicPolicy(), DEMO_DATA: 'false' });
   tokens.director = await t.token('dr-rossi', 'director');
 
   tokens.reception = await t.token('anna', 'reception');
@@ -137,5 +150,35 @@ describe('the clinic model over REST', () => {
     expect(gone.statusCode).toBe(204);
     const { rows } = await t.database.query(`select action, resource_type, outcome from audit_events where $1 = any(resource_ids) order by seq`, [ids.skin]);
     expect(rows.map((r: { action: string; resource_type: string }) => `${r.resource_type}:${r.action}`)).toEqual(expect.arrayContaining(['Consultation:create', 'Consultation:delete']));
+  });
+
+  it('counts patients against reception’s budget, apart from consultations', async () => {
+    // Reception has read one patient so far (Mario); two more make three, over its two.
+    await create('director', 'patients', { fullName: 'Luca Neri', specialty: 'general' });
+    await create('director', 'patients', { fullName: 'Sara Blu', specialty: 'general' });
+    const over = await t.http({ url: '/v1/patients?limit=100', headers: as('reception') });
+    expect(over.statusCode, over.body).toBe(429);
+    expect(over.json().code).toBe('BUDGET_EXCEEDED');
+    expect(over.json().detail).toMatch(/2 patients per 1h/);
+    // Consultations are another resource, with no budget for reception.
+    expect((await t.http({ url: '/v1/consultations', headers: as('reception') })).statusCode).toBe(200);
+    const { rows } = await t.database.query(`select resource_type from audit_events where action = 'anomaly.bulk_access' and actor_sub = 'anna'`);
+    expect(rows).toEqual([{ resource_type: 'Patient' }]);
+  });
+
+  it('previews a consultation as another principal would see it, parents included', async () => {
+    const preview = (principal: object, id: string) =>
+      t.http({ method: 'POST', url: '/v1/policy/preview', headers: as('director'), payload: { principal, resource: 'Consultation', id } });
+    const cardio = await preview({ sub: 'dr-cuore', roles: ['cardiologist'], claims: { specialty: 'cardiology' } }, ids.heart!);
+    expect(cardio.statusCode, cardio.body).toBe(200);
+    expect(cardio.json()).toMatchObject({ visible: true, object: { summary: 'Mild arrhythmia' }, fields: { summary: { decision: 'clear' } } });
+    const reception = (await preview({ sub: 'anna', roles: ['reception'] }, ids.heart!)).json();
+    expect(reception.visible).toBe(true);
+    expect(reception.object).not.toHaveProperty('summary');
+    expect(reception.fields.summary.decision).toBe('withheld');
+    // The consultation's own rules let reception read it, but its patient is confidential.
+    expect((await preview({ sub: 'anna', roles: ['reception'] }, ids.hidden!)).json()).toMatchObject({ visible: false, object: null });
+    const { rows } = await t.database.query(`select resource_type from audit_events where action = 'preview' and actor_sub = 'dr-rossi'`);
+    expect(rows.every((r: { resource_type: string }) => r.resource_type === 'Consultation')).toBe(true);
   });
 });

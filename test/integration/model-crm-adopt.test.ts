@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectFile } from '../../src/paths.js';
 import { tableDefinition } from '../helpers/model-database.js';
@@ -8,18 +9,8 @@ import type { TestDatabase } from '../helpers/test-database.js';
 // table exists before the service, keeps its own column names, and is read and written
 // through the policy, over a real port, without its definition changing at all.
 
-/** The CRM's table as it stands before fieldguard (the same DDL as docs/bring-your-own-data.md). */
-const CRM_TABLE = `
-  create table crm.clients (
-    client_id uuid primary key default gen_random_uuid(),
-    full_name varchar(200) not null,
-    email_address text,
-    phone_number text,
-    tier text not null default 'basic',
-    annual_revenue numeric(12,2),
-    owner_sub text,
-    signed_up timestamptz not null default now()
-  )`;
+/** The CRM's table as it stands before fieldguard: the DDL docs/bring-your-own-data.md shows. */
+const CRM_TABLE = readFileSync(projectFile('docs', 'bring-your-own-data.md'), 'utf8').match(/```sql\n([\s\S]*?)```/)![1]!;
 
 let t: TestApp;
 let before: unknown;
@@ -92,8 +83,12 @@ describe('an adopted CRM table over REST', () => {
   });
 
   it('keeps call notes in a managed table under the adopted client, with no foreign key on the CRM’s table', async () => {
-    const note = await t.http({ method: 'POST', url: '/v1/callNotes', headers: as('support'), payload: { clientId: ids.alan, body: 'Asked about invoices', authorSub: 'sue' } });
+    const note = await t.http({ method: 'POST', url: '/v1/callNotes', headers: as('support'), payload: { clientId: ids.alan, body: 'Asked about invoices' } });
     expect(note.statusCode, note.body).toBe(201);
+    // The author is whoever created it, set by the service, never sent.
+    expect(note.json().authorSub).toBe('sue');
+    const forged = await t.http({ method: 'POST', url: '/v1/callNotes', headers: as('support'), payload: { clientId: ids.alan, body: 'x', authorSub: 'sam' } });
+    expect(forged.json().code).toBe('UNKNOWN_FIELD');
     const read = (await t.http({ url: `/v1/callNotes/${note.json().id}`, headers: as('support') })).json();
     expect(read).not.toHaveProperty('body');
     const admin = (await t.http({ url: `/v1/callNotes/${note.json().id}`, headers: as('admin') })).json();

@@ -45,6 +45,7 @@ describe('read budgets', () => {
     expect(page3.headers['content-type']).toContain('application/problem+json');
     const body = page3.json();
     expect(body).toMatchObject({ code: 'BUDGET_EXCEEDED', status: 429 });
+    expect(body.detail).toMatch(/^Your read budget of 5 customers per 1h is used up; retry after \d+ seconds\.$/);
     expect(body.items).toBeUndefined();
     expect(Number(page3.headers['retry-after'])).toBeGreaterThan(3500);
     expect(Number(page3.headers['retry-after'])).toBeLessThanOrEqual(3600);
@@ -60,7 +61,12 @@ describe('read budgets', () => {
 
     const [anomaly, ...more] = await eventsOf('alice', 'anomaly.bulk_access');
     expect(more).toHaveLength(0); // once per crossing, not once per refused request
-    expect(anomaly).toMatchObject({ outcome: 'denied', details: { budget: 5, window: '1h', count: 6, onExceed: 'block' } });
+    expect(anomaly).toMatchObject({
+      outcome: 'denied',
+      resource_type: 'Customer',
+      reason: 'Read budget of 5 customers per 1h exceeded.',
+      details: { budget: 5, window: '1h', count: 6, onExceed: 'block' },
+    });
     const denied = (await eventsOf('alice', 'list')).filter((e) => e.outcome === 'denied');
     expect(denied).toHaveLength(1);
     expect(denied[0].reason).toBe('Read budget exceeded.');

@@ -117,6 +117,7 @@ describe('the data model', () => {
     doc.resources.Patient.parent = { resource: 'Consultation', field: 'consultationId' };
     doc.resources.Visit = { plural: 'patients', table: 'clinic_patients', fields: { id: { type: 'id' }, patientId: { type: 'ref', resource: 'Patient' } }, parent: { resource: 'Patient', field: 'patientId' } };
     doc.resources.Log = { plural: 'logs', table: 'audit_events', fields: { id: { type: 'id' } } };
+    doc.resources.Trail = { plural: 'audit', fields: { id: { type: 'id' } } };
     const found = problems(doc);
     expect(found).toEqual(
       expect.arrayContaining([
@@ -126,6 +127,7 @@ describe('the data model', () => {
         'p.yaml resources.Visit.table: public.clinic_patients is already the table of Patient',
         'p.yaml resources.Visit.fields.patientId.required: a parent field must be required: true',
         "p.yaml resources.Log.table: public.audit_events is one of fieldguard's own tables",
+        'p.yaml resources.Trail.plural: "audit" names routes of fieldguard\'s own (/v1/audit): choose another plural',
       ]),
     );
   });

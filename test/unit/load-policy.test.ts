@@ -70,6 +70,36 @@ describe('policy loading', () => {
     expect(problems({ ...base, roles: { agent: { can: [{ actions: ['fly'], subject: 'Customer' }] } } }).join()).toMatch(/roles\.agent\.can\[0\]\.actions\[0\]/);
   });
 
+  it('loads per-resource read budgets and lists a budget naming no stored resource with the other problems', () => {
+    const clinic = {
+      resources: {
+        ...base.resources,
+        Customer: { plural: 'customers', fields: { id: { type: 'id', class: 'system' } } },
+        Patient: { plural: 'patients', fields: { id: { type: 'id', class: 'system' } } },
+      },
+      roles: {
+        nurse: {
+          can: [
+            { actions: ['read'], subject: 'Customer' },
+            { actions: ['read'], subject: 'Patient' },
+          ],
+          readBudget: { customers: 100, Patient: 50, window: '1h', onExceed: 'block' },
+        },
+      },
+    };
+    const policy = compilePolicy(clinic, 'v', undefined);
+    expect([...policy.readBudgets.keys()]).toEqual(['Customer', 'Patient']);
+    expect(policy.readBudgets.get('Patient')!.get('nurse')).toMatchObject({ plural: 'patients', limit: 50, window: '1h' });
+    const found = problems({
+      ...clinic,
+      roles: { nurse: { ...clinic.roles.nurse, inherits: ['ghost'], readBudget: { customers: 100, invoices: 5, window: '1h', onExceed: 'block' } } },
+    });
+    expect(found).toEqual([
+      'p.yaml roles.nurse.inherits[0]: unknown role "ghost"',
+      'p.yaml roles.nurse.readBudget.invoices: "invoices" names no stored resource (use one of customers, patients), nor is it window or onExceed',
+    ]);
+  });
+
   it('reports a file that does not exist', () => {
     expect(() => loadPolicyFile('/nonexistent/policy.yaml', undefined)).toThrow(/cannot read the file/);
   });

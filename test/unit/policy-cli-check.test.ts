@@ -24,6 +24,7 @@ describe('policy check', () => {
       expect.arrayContaining([
         'inherits assistant',
         'sees records where privacyLevel is not confidential, or assignees contains you',
+        'budget 200 customers per 1h, then block',
         'phone masked (digits); clear when assignees contains you',
         'email clear',
         'address withheld',
@@ -35,7 +36,11 @@ describe('policy check', () => {
       ]),
     );
     expect(roleBlock(out, 'assistant')).toEqual(expect.arrayContaining(['email masked (email)', 'notes withheld', 'can nothing beyond reading']));
-    expect(roleBlock(out, 'manager')).toEqual(expect.arrayContaining(['inherits agent (and through them assistant)', 'iban masked (last:4)', 'address clear']));
+    expect(roleBlock(out, 'manager')).toEqual(
+      expect.arrayContaining(['inherits agent (and through them assistant)', 'budget unlimited (its readBudget counts no Customer, or it has none)', 'iban masked (last:4)', 'address clear']),
+    );
+    // The auditor reads no customers: no budget line, nothing to limit.
+    expect(roleBlock(out, 'auditor').filter((l) => l.startsWith('budget'))).toEqual([]);
     expect(roleBlock(out, 'admin')).toEqual(expect.arrayContaining(['sees all records', 'taxId clear', 'can create, update, delete, export']));
     expect(roleBlock(out, 'auditor')).toEqual(expect.arrayContaining(['Customer: no access', 'eventId clear']));
   });
@@ -73,6 +78,8 @@ roles:
     const agent = summary.roles.find((r: { role: string }) => r.role === 'agent');
     const customer = agent.resources.find((r: { type: string }) => r.type === 'Customer');
     expect(customer.records).toEqual(['privacyLevel is not confidential', 'assignees contains you']);
+    expect(customer.budget).toEqual({ limit: 200, plural: 'customers', window: '1h', onExceed: 'block' });
+    expect(agent.resources.find((r: { type: string }) => r.type === 'Booking').budget).toBeNull();
     expect(customer.fields.find((f: { field: string }) => f.field === 'phone').states).toEqual([
       { state: 'masked (digits)', when: null },
       { state: 'clear', when: ['assignees contains you'] },

@@ -9,6 +9,8 @@ export function fieldPhrase(f: FieldSummary): string {
 function resourceLines(r: ResourceSummary): string[] {
   const lines = [`  ${r.type}`];
   lines.push(`    sees       ${recordsPhrase(r.records)}`);
+  if (r.budget === 'unlimited') lines.push(`    budget     unlimited (its readBudget counts no ${r.type}, or it has none)`);
+  else if (r.budget) lines.push(`    budget     ${r.budget.limit} ${r.budget.plural} per ${r.budget.window}, then ${r.budget.onExceed}`);
   if (r.fields.length > 0) {
     const width = Math.max(...r.fields.map((f) => f.field.length));
     lines.push('    fields     (on a record it sees)');

@@ -16,6 +16,12 @@ export interface ResourceSummary {
   fields: FieldSummary[];
   actions: { action: string; when: string[] | null; fields: string[] | 'all' }[];
   denied: { action: string; reason: string | null }[];
+  /**
+   * The role's own read budget for this resource; `unlimited` when the policy budgets the
+   * resource for some role but not this one (a person holding it is unlimited there);
+   * null when no role's budget names the resource or this role cannot read it.
+   */
+  budget: { limit: number; plural: string; window: string; onExceed: 'block' | 'alert' } | 'unlimited' | null;
 }
 
 export interface RoleSummary {
@@ -81,7 +87,10 @@ export function summarize({ file, policy, roleInfo }: LoadedPolicy): PolicySumma
           fields: touched.size === fields.length ? 'all' : fields.filter((f) => touched.has(f)),
         });
       }
-      return { type, records: describeSet(visible, scenarios, facts), fields: fieldSummaries, actions: granted, denied };
+      const perRole = policy.readBudgets.get(type);
+      const own = perRole?.has(role) ? perRole.get(role) : undefined;
+      const budget = own === undefined ? null : own === null ? 'unlimited' : { limit: own.limit, plural: own.plural, window: own.window, onExceed: own.onExceed };
+      return { type, records: describeSet(visible, scenarios, facts), fields: fieldSummaries, actions: granted, denied, budget };
     }),
   }));
   return { file, version: policy.version, resources, roles };
