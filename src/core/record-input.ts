@@ -10,9 +10,15 @@ import { parseWriteBody, type WriteSchemas } from './write-input.js';
  * writable; a required field must be sent on create; null is accepted only where the
  * field may hold it. Built once per resource model (models are immutable).
  */
-const MAX_STRING = 1_000;
-const MAX_TEXT = 20_000;
-const MAX_LIST = 100;
+// Exported for the OpenAPI document (rest/openapi-model), which states the same limits.
+export const MAX_STRING = 1_000;
+export const MAX_TEXT = 20_000;
+export const MAX_LIST = 100;
+export const MAX_LIST_ITEM = 256;
+export const MAX_EMAIL = 254;
+export const DECIMAL_TEXT = /^-?[0-9]{1,30}(\.[0-9]{1,30})?$/;
+export const PHONE_TEXT = /^\+?[0-9][0-9 ().-]{3,30}$/;
+export const IBAN_TEXT = /^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{10,34}$/;
 
 /** Whether a caller may send this field in a create or update body. */
 export const isWritable = (f: FieldModel) => f.type !== 'id' && f.type !== 'file' && f.generated === undefined;
@@ -32,7 +38,7 @@ function valueSchema(f: FieldModel): z.ZodType {
       return z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
     case 'decimal':
       // Sent as a number or a string; kept as text so no precision is lost on the way.
-      return z.union([z.number().finite(), z.string().regex(/^-?[0-9]{1,30}(\.[0-9]{1,30})?$/, 'must be a decimal number')]).transform(String);
+      return z.union([z.number().finite(), z.string().regex(DECIMAL_TEXT, 'must be a decimal number')]).transform(String);
     case 'boolean':
       return z.boolean();
     case 'date':
@@ -42,7 +48,7 @@ function valueSchema(f: FieldModel): z.ZodType {
     case 'enum':
       return z.enum(f.values as [string, ...string[]]);
     case 'string[]':
-      return z.array(z.string().min(1).max(256)).max(MAX_LIST);
+      return z.array(z.string().min(1).max(MAX_LIST_ITEM)).max(MAX_LIST);
     case 'ref':
       return z.string().regex(ID_TEXT, 'must be an id');
     default:
@@ -55,11 +61,11 @@ function stringSchema(f: FieldModel): z.ZodType {
   const text = z.string().trim();
   switch (f.format) {
     case 'email':
-      return z.email().max(254);
+      return z.email().max(MAX_EMAIL);
     case 'phone':
-      return text.regex(/^\+?[0-9][0-9 ().-]{3,30}$/, 'must be a phone number');
+      return text.regex(PHONE_TEXT, 'must be a phone number');
     case 'iban':
-      return text.regex(/^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{10,34}$/, 'must be an IBAN');
+      return text.regex(IBAN_TEXT, 'must be an IBAN');
     default:
       // A required string must say something: an empty or blank value is refused.
       return f.required ? text.min(1).max(MAX_STRING) : text.max(MAX_STRING);

@@ -24,6 +24,11 @@ const FILTERABLE = new Set(['id', 'ref', 'string', 'text', 'enum', 'boolean', 'i
 /** Types with a total order; keyset paging also needs the field never null. */
 const SORTABLE = new Set(['id', 'string', 'enum', 'integer', 'decimal', 'date', 'timestamp']);
 
+/** The fields of `r` a list may filter on (the caller must still read them in clear). */
+export const filterableFields = (r: ResourceModel) => r.fields.filter((f) => FILTERABLE.has(f.type) && f.column !== null);
+/** The fields of `r` a list may sort on (the caller must still read them in clear on every record). */
+export const sortableFields = (r: ResourceModel) => r.fields.filter((f) => SORTABLE.has(f.type) && !f.nullable && f.column !== null);
+
 const MAX_FILTER_TEXT = 200;
 const BOOLEAN = new Set(['true', 'false']);
 const NUMBER = /^-?[0-9]{1,30}(\.[0-9]{1,30})?$/;
@@ -56,7 +61,7 @@ export async function compileRecordQuery(ctx: RequestContext, r: ResourceModel, 
 
   const descending = query.sort?.startsWith('-') ?? false;
   const name = query.sort ? query.sort.replace(/^-/, '') : r.id.name;
-  const sortable = r.fields.filter((f) => SORTABLE.has(f.type) && !f.nullable && f.column !== null);
+  const sortable = sortableFields(r);
   const field = sortable.find((f) => f.name === name);
   if (!field) throw invalid(`sort must be one of ${sortable.map((f) => f.name).join(', ')} (prefix - for descending).`, [name], 'sort');
   if (field !== r.id) {

@@ -3,15 +3,21 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { parse as parseYaml } from 'yaml';
+import type { Model } from '../model/model.js';
 import { projectFile } from '../paths.js';
+import { buildOpenApiDocument } from './openapi-model.js';
 
-/** The hand-written contract, as JSON: openapi.yaml is the source of truth. */
+/** The hand-written contract, as JSON: openapi.yaml is the base of every served document. */
 export const loadOpenApiDocument = (): Record<string, unknown> =>
   parseYaml(readFileSync(projectFile('openapi.yaml'), 'utf8')) as Record<string, unknown>;
 
-/** Serves the contract at /openapi.json and Swagger UI at /docs. */
-export async function docsPlugin(app: FastifyInstance) {
-  const document = loadOpenApiDocument();
+/**
+ * Serves the contract of the running policy's model at /openapi.json and Swagger UI at
+ * /docs: openapi.yaml with the doors this model has, built once at start-up (the routes
+ * are registered once too; a policy reload does not change them).
+ */
+export async function docsPlugin(app: FastifyInstance, { model }: { model: Model }) {
+  const document = buildOpenApiDocument(model, loadOpenApiDocument());
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => document);

@@ -6,13 +6,14 @@ import type { ResourceModel } from '../model/model.js';
 import { sendExport } from './export-stream.js';
 import { recordJson } from './record-json.js';
 
-const idParams = {
+/** The route schemas, exported for the OpenAPI document (openapi-model), which states them. */
+export const idParams = {
   type: 'object',
   properties: { id: { type: 'string', maxLength: 128 } },
   required: ['id'],
 } as const;
 
-const pageQuery = {
+export const pageQuery = {
   type: 'object',
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 100 },
@@ -34,7 +35,7 @@ export const filtersOf = (query: Record<string, unknown>) =>
       .filter((entry): entry is readonly [string, string] => entry[0] !== undefined && typeof entry[1] === 'string'),
   );
 
-const exportQuery = {
+export const exportQuery = {
   type: 'object',
   properties: { format: { type: 'string', enum: ['csv', 'ndjson'], default: 'csv' } },
   additionalProperties: false,

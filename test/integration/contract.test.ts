@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSchemaSdl } from '../../src/graphql/graphql.plugin.js';
 import { loadOpenApiDocument } from '../../src/rest/docs.plugin.js';
+import { documentedRoutes, prefilledParameters, servedRoutes } from '../helpers/openapi-routes.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // The same graphql module instance mercurius uses (CommonJS), or schemas cannot be compared.
@@ -13,17 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
-
 describe('contracts', () => {
   it('openapi.yaml lists exactly the REST routes the server registers', () => {
-    const doc = loadOpenApiDocument() as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
-      Object.keys(ops).filter((k) => METHODS.includes(k)).map((k) => `${k.toUpperCase()} ${path}`),
-    );
-    const served = t.app.registeredRoutes
-      .filter((op) => / \/(v1\/|healthz|readyz)/.test(op) && !op.startsWith('HEAD '))
-      .map((op) => op.replace(/:([A-Za-z]+)/g, '{$1}'));
+    const documented = documentedRoutes(loadOpenApiDocument() as { paths: Record<string, Record<string, unknown>> });
+    const served = servedRoutes(t.app);
     expect(served.sort()).toEqual(documented.sort());
   });
 
@@ -41,16 +35,7 @@ describe('contracts', () => {
     // them: an example X-Purpose landed in the audit trail as a purpose nobody gave.
     const doc = (await t.http({ url: '/openapi.json' })).json() as Record<string, any>;
     const resolve = (p: { $ref?: string }): Record<string, any> => (p.$ref ? p.$ref.split('/').slice(1).reduce((o: any, k) => o[k], doc) : p);
-    const offenders: string[] = [];
-    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
-      for (const [method, op] of Object.entries(ops).filter(([k]) => METHODS.includes(k))) {
-        for (const p of [...(ops.parameters ?? []), ...(op.parameters ?? [])].map(resolve)) {
-          const examples = [p.example, p.examples, p.schema?.example, p.schema?.examples].filter((e) => e !== undefined && JSON.stringify(e) !== '{}');
-          const prefilled = p.in === 'header' ? [...examples, p.schema?.default].filter((e) => e !== undefined) : p.required ? [] : examples;
-          if (prefilled.length > 0) offenders.push(`${method.toUpperCase()} ${path} ${p.in} ${p.name}`);
-        }
-      }
-    }
+    const offenders = prefilledParameters(doc as { paths: Record<string, Record<string, any>> });
     expect(offenders).toEqual([]);
     const purpose = resolve({ $ref: '#/components/parameters/XPurpose' });
     expect(purpose.description).toMatch(/e\.g\. "Confirming tomorrow's\s+appointment"/);
