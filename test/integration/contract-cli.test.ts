@@ -24,6 +24,7 @@ describe('npm run contract (child process)', { timeout: 60_000 }, () => {
     const written = await contract(['--out', join(out, 'default')]);
     expect(written.code, written.stderr).toBe(0);
     expect(readFileSync(join(out, 'default', 'openapi.yaml'), 'utf8')).toBe(readFileSync(projectFile('openapi.yaml'), 'utf8'));
+    expect(readFileSync(join(out, 'default', 'schema.graphql'), 'utf8')).toBe(readFileSync(projectFile('schema.graphql'), 'utf8'));
   });
 
   it('--check passes while openapi.yaml is what the default policy serves, and fails for a policy that generates doors', async () => {
@@ -32,6 +33,7 @@ describe('npm run contract (child process)', { timeout: 60_000 }, () => {
     const differs = await contract(['--check', '--policy', withPets!]);
     expect(differs.code).toBe(1);
     expect(differs.stderr).toMatch(/openapi\.yaml differs from what .* serves/);
+    expect(differs.stderr).toMatch(/schema\.graphql differs from what .* serves at \/graphql/);
   });
 
   it('writes the document of another policy, with its generated routes', async () => {
@@ -40,6 +42,9 @@ describe('npm run contract (child process)', { timeout: 60_000 }, () => {
     const doc = parseYaml(readFileSync(join(out, 'clinic', 'openapi.yaml'), 'utf8')) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/patients', '/v1/patients/{id}', '/v1/consultations/export']));
     expect(Object.keys(doc.paths)).not.toContain('/v1/customers');
+    const sdl = readFileSync(join(out, 'clinic', 'schema.graphql'), 'utf8');
+    expect(sdl).toMatch(/patients\(first: Int, after: String, filter: \[FieldFilter!\], sort: String\): PatientConnection/);
+    expect(sdl).not.toMatch(/customer/i);
   });
 
   it('says how to use it when an option is unknown', async () => {
