@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectFile } from '../../src/paths.js';
 import { tableDefinition } from '../helpers/model-database.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { graphql, startTestApp, type TestApp } from '../helpers/test-app.js';
 import type { TestDatabase } from '../helpers/test-database.js';
 
 // fieldguard put in front of a CRM's own table (policies/examples/crm-adopt.yaml): the
@@ -102,6 +102,23 @@ describe('an adopted CRM table over REST', () => {
     expect(csv.body).toContain('Ada Lovelace');
     const { rows } = await t.database.query(`select count(*)::int as n from audit_events where resource_type = 'Client' and action = 'read' and $1 = any(resource_ids)`, [ids.ada]);
     expect(rows[0].n).toBeGreaterThan(0);
+  });
+
+  it('serves the same rules over GraphQL: masks, the nested call notes and the ref back to the client', async () => {
+    const query = `query ($id: ID!) {
+      client(id: $id) { id fullName email phone annualRevenue access { masked withheld }
+        callNotes(first: 5) { nodes { id authorSub body client { id fullName } } } }
+    }`;
+    const support = await graphql(t.app, tokens.support!, query, { id: ids.alan });
+    expect(support.body.errors).toBeUndefined();
+    const client = support.body.data!.client;
+    expect(client).toMatchObject({ id: ids.alan, fullName: 'Alan Turing', email: 'a***@example.com', annualRevenue: null });
+    expect(client.access).toEqual({ masked: ['email', 'phone'], withheld: ['annualRevenue', 'ownerSub'] });
+    expect(client.callNotes.nodes).toHaveLength(1);
+    expect(client.callNotes.nodes[0]).toMatchObject({ authorSub: 'sue', body: null, client: { id: ids.alan, fullName: 'Alan Turing' } });
+    const own = await graphql(t.app, tokens.sam!, '{ clients(first: 10, filter: [{ field: "ownerSub", equals: "sam" }]) { nodes { fullName annualRevenue } } }');
+    expect(own.body.errors).toBeUndefined();
+    expect(own.body.data!.clients.nodes).toEqual([{ fullName: 'Ada Lovelace', annualRevenue: '130000.50' }]);
   });
 
   it('never changed the adopted table’s definition', async () => {
