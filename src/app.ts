@@ -128,7 +128,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   cursors.preload();
   await app.register(guardPlugin, { db, policyStore, auditWriter, cursors });
   await app.register(healthRoutes);
-  await app.register(docsPlugin, { model: policy.model });
+  await app.register(docsPlugin, { model: policy.model, production: config.nodeEnv === 'production' });
   await app.register(async (api) => {
     // Authenticate before anything is parsed: anonymous callers get 401, not our parsers.
     api.addHook('onRequest', api.authenticate);

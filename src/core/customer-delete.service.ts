@@ -5,7 +5,9 @@ import * as customers from '../data/customer.repository.js';
 import { lockDocumentsOfCustomer } from '../data/document.repository.js';
 import { AppError } from '../errors.js';
 import { canSee } from '../policy/field-access.js';
+import { resourcesWithOwnDoors } from '../model/own-doors.js';
 import { lockVisibleCustomer } from './customer.service.js';
+import { assertNoChildren, childrenOf, modelOf } from './record.service.js';
 import { DOCUMENT, documentDetails } from './document-access.js';
 import { assertCan, auditAll, auditingDenials } from './guard.js';
 import type { RequestContext } from './request-context.js';
@@ -28,6 +30,11 @@ export async function deleteCustomer(ctx: RequestContext, id: string): Promise<v
     ctx.db.transaction().execute(async (trx) => {
       const current = await lockVisibleCustomer(ctx, trx, id);
       assertCan(ctx, 'delete', TYPE, current);
+      // Bookings and documents go with the customer, below; records of any other resource
+      // the model nests under customers refuse the delete, as for any generated resource.
+      const own = resourcesWithOwnDoors(ctx.policy.model);
+      const generated = childrenOf(ctx, modelOf(ctx, TYPE)).filter(([child]) => !own.has(child.name));
+      await assertNoChildren(ctx, trx, modelOf(ctx, TYPE), current.id, generated);
       const children = [
         ...(await lockBookingsOfCustomer(trx, current.id)).map((b) => ({ type: 'Booking', record: b, details: {} })),
         ...(await lockDocumentsOfCustomer(trx, current.id)).map((d) => ({ type: DOCUMENT, record: d, details: documentDetails(d) })),

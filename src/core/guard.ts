@@ -15,8 +15,8 @@ export const audit = (ctx: RequestContext, decision: AuditDecision, trx?: Db) =>
 export const auditAll = (ctx: RequestContext, decisions: AuditDecision[], trx: Db) => recordAuditEventsIn(trx, ctx.log, ctx.audit, decisions);
 
 /**
- * Runs `work`; a 403 or 404 it throws is recorded as a denied event first, so every
- * denial is in the trail. If even that record fails, the caller gets 503.
+ * Runs `work`; a 403, 404 or HAS_CHILDREN it throws is recorded as a denied event first,
+ * so every denial is in the trail. If even that record fails, the caller gets 503.
  */
 export async function auditingDenials<T>(
   ctx: RequestContext,
@@ -26,7 +26,7 @@ export async function auditingDenials<T>(
   try {
     return await work();
   } catch (err) {
-    if (err instanceof AppError && (err.status === 403 || err.status === 404)) {
+    if (err instanceof AppError && (err.status === 403 || err.status === 404 || err.code === 'HAS_CHILDREN')) {
       await audit(ctx, { ...what, outcome: 'denied', reason: err.message });
     }
     throw err;

@@ -51,7 +51,9 @@ const visibleMemos = new WeakMap<object, Map<string, SqlFilter[]>>();
 
 function buildVisibleWhere(ctx: RequestContext, r: ResourceModel, alias: string, depth: number): SqlFilter[] {
   const own = sqlFilterForResource(ctx.ability, READ_ACTIONS, r, alias) ?? NOTHING;
-  if (!r.parent || depth >= MAX_DEPTH) return [own];
+  // Deeper than any chain the loader lets through: fail closed rather than drop a level.
+  if (depth >= MAX_DEPTH) return [NOTHING];
+  if (!r.parent) return [own];
   const parent = modelOf(ctx, r.parent.resource);
   const foreignKey = r.fields.find((f) => f.name === r.parent!.field)!;
   const parentAlias = `p${depth + 1}`;
@@ -149,6 +151,9 @@ export async function createRecord(ctx: RequestContext, type: string, body: unkn
     assertCan(ctx, 'create', r.name);
     const input = parseRecordInput(ctx.policy, r, body, 'create');
     const values = withDefaults(r, input, ctx.principal.sub);
+    // A conditional create rule (a cardiologist files cardiology documents) holds on the
+    // record as it will be stored, whatever fields the body happened to send.
+    assertCan(ctx, 'create', r.name, values);
     assertWritable(ctx, r.name, 'create', values, input);
     return ctx.db.transaction().execute(async (trx) => {
       await assertRefsVisible(ctx, r, input, trx);
@@ -169,8 +174,11 @@ export async function updateRecord(ctx: RequestContext, type: string, id: string
     const input = parseRecordInput(ctx.policy, r, body, 'update');
     const visible = await records.findVisibleRecord(ctx.db, r, id, visibleWhere(ctx, r));
     if (visible) {
+      // Every refusal comes before the budget is counted: a refused update shows nothing.
       assertCan(ctx, 'update', r.name, visible);
       assertWritable(ctx, r.name, 'update', visible, input);
+      assertCan(ctx, 'update', r.name, { ...visible, ...input });
+      await assertRefsVisible(ctx, r, input);
       await countReads(ctx, r, 'update', [idOf(r, visible)]);
     }
     return ctx.db.transaction().execute(async (trx) => {
@@ -189,8 +197,9 @@ export async function updateRecord(ctx: RequestContext, type: string, id: string
 
 /**
  * Deletes a record the caller may see and delete. A record with children is refused
- * (409 HAS_CHILDREN) rather than taking them with it unseen: each child is deleted, and
- * audited, on its own first.
+ * rather than taking them with it unseen: each child is deleted, and audited, on its own
+ * first. Children the caller sees are named (409 HAS_CHILDREN); children it does not see
+ * are not: the answer is a plain 403, so the refusal says nothing of what they are.
  */
 export async function deleteRecord(ctx: RequestContext, type: string, id: string): Promise<void> {
   const r = modelOf(ctx, type);
@@ -201,15 +210,42 @@ export async function deleteRecord(ctx: RequestContext, type: string, id: string
       if (!current) throw notFound(r.name);
       assertCan(ctx, 'delete', r.name, current);
       const key = idOf(r, current);
-      for (const [child, field] of childrenOf(ctx, r)) {
-        if (await records.hasChildren(trx, child, field, key)) {
-          throw new AppError('HAS_CHILDREN', `This ${r.name} still has ${child.plural}; delete them first.`, { resources: [child.name] });
-        }
-      }
-      await records.deleteRecord(trx, r, key);
+      await assertNoChildren(ctx, trx, r, key);
+      await deleteOrRefuse(trx, r, key);
       await audit(ctx, { action: 'delete', resourceType: r.name, resourceIds: [key], outcome: 'allowed' }, trx);
     });
   });
+}
+
+/**
+ * Refuses a delete while records of a child resource point at this one: 409 naming the
+ * child resources the caller sees such records of, else 403 without a name when only
+ * records it may not see remain.
+ */
+export async function assertNoChildren(ctx: RequestContext, trx: RequestContext['db'], r: ResourceModel, key: string, children = childrenOf(ctx, r)): Promise<void> {
+  const seen: ResourceModel[] = [];
+  let hidden = false;
+  for (const [child, field] of children) {
+    if (await records.hasChildren(trx, child, field, key, visibleWhere(ctx, child))) seen.push(child);
+    else if (await records.hasChildren(trx, child, field, key)) hidden = true;
+  }
+  if (seen.length > 0) {
+    throw new AppError('HAS_CHILDREN', `This ${r.name} still has ${seen.map((c) => c.plural).join(' and ')}; delete them first.`, { resources: seen.map((c) => c.name) });
+  }
+  if (hidden) throw new AppError('FORBIDDEN', `Your roles may not delete this ${r.name}.`);
+}
+
+/**
+ * Deletes the row; a record another resource still refers to (a ref that is not a parent,
+ * so no cascade) is refused like a hidden child rather than failing as a 500.
+ */
+async function deleteOrRefuse(trx: RequestContext['db'], r: ResourceModel, key: string): Promise<void> {
+  try {
+    await records.deleteRecord(trx, r, key);
+  } catch (err) {
+    if ((err as { code?: string }).code === '23503') throw new AppError('FORBIDDEN', `Your roles may not delete this ${r.name}: other records refer to it.`);
+    throw err;
+  }
 }
 
 /** The resources whose parent is `r`, with the field pointing at it. */

@@ -33,9 +33,9 @@ export async function listChildrenOfParents(db: Db, child: ResourceModel, field:
   for (const filter of where) ranked = ranked.where(filter);
   ranked = ranked.where((eb) =>
     eb.or([
-      ...(fresh.length > 0 ? [sql<SqlBool>`${parent}::text = any(${fresh}::text[])`] : []),
+      ...(fresh.length > 0 ? [sql<SqlBool>`${parent} = any(${fresh})`] : []),
       // The cursor's id is compared as the key column's own type (the parameter takes it).
-      ...resumed.map((s) => sql<SqlBool>`(${parent}::text = ${s.parentId} and ${key} > ${s.afterId})`),
+      ...resumed.map((s) => sql<SqlBool>`(${parent} = ${s.parentId} and ${key} > ${s.afterId})`),
     ]),
   );
   const rows = await raw

@@ -113,12 +113,11 @@ export async function findVisibleRecords(db: Db, r: ResourceModel, given: readon
   const ids = given.filter((id) => ID_TEXT.test(id));
   if (ids.length === 0) return [];
   const key = sql.ref(`${RECORD}.${r.id.column}`);
-  let query = raw(db)
-    .selectFrom(tableOf(r, RECORD))
-    .select(selection(r))
-    .where(sql`${key}::text`, '=', sql`any(${[...ids]}::text[])`);
+  // Compared in the key's own type (the array's type is inferred from the column), so
+  // the primary key's index serves the batch; ids come from stored refs.
+  let query = raw(db).selectFrom(tableOf(r, RECORD)).select(selection(r)).where(sql<SqlBool>`${key} = any(${[...ids]})`);
   for (const filter of where) query = query.where(filter);
-  const rows = await query.orderBy(key).execute();
+  const rows = await orNothingOnBadKey(query.orderBy(key).execute(), []);
   return rows.map((row) => toRecord(r, row as Record<string, unknown>));
 }
 
@@ -185,7 +184,7 @@ export async function* streamRecords(db: Db, r: ResourceModel, ids: readonly str
   const stream = raw(db)
     .selectFrom(tableOf(r, RECORD))
     .select(selection(r))
-    .where(sql`${key}::text`, '=', sql`any(${[...ids]}::text[])`)
+    .where(sql<SqlBool>`${key} = any(${[...ids]})`)
     .orderBy(key)
     .stream(500);
   for await (const row of stream) yield toRecord(r, row as Record<string, unknown>);
@@ -225,13 +224,16 @@ export async function deleteRecord(db: Db, r: ResourceModel, id: string): Promis
   await raw(db).deleteFrom(`${r.table.schema}.${r.table.name} as ${RECORD}`).where(sql.ref(`${RECORD}.${r.id.column}`), '=', id).execute();
 }
 
-/** Whether any record of `child` points at `parentId` through `field` (children refuse a delete). */
-export async function hasChildren(db: Db, child: ResourceModel, field: FieldModel, parentId: string): Promise<boolean> {
-  const row = await raw(db)
-    .selectFrom(tableOf(child, 'c'))
+/**
+ * Whether any record of `child` that the filters let through points at `parentId` through
+ * `field` (children refuse a delete). With no filters: any child at all, seen or not.
+ */
+export async function hasChildren(db: Db, child: ResourceModel, field: FieldModel, parentId: string, where: readonly SqlFilter[] = []): Promise<boolean> {
+  let query = raw(db)
+    .selectFrom(tableOf(child, RECORD))
     .select(sql`1`.as('one'))
-    .where(sql`${sql.ref(`c.${field.column}`)}::text`, '=', parentId)
-    .limit(1)
-    .executeTakeFirst();
+    .where(sql<SqlBool>`${sql.ref(`${RECORD}.${field.column}`)} = ${parentId}`);
+  for (const filter of where) query = query.where(filter);
+  const row = await query.limit(1).executeTakeFirst();
   return row !== undefined;
 }

@@ -78,10 +78,16 @@ export function buildOpenApiDocument(model: Model, base: Json): OpenApiDocument 
   const schemas = (doc.components.schemas ??= {});
   for (const r of generated) {
     for (const [name, schema] of Object.entries(resourceSchemas(r, model))) {
-      if (name in schemas) throw new Error(`The OpenAPI document already has a schema named ${name}; the resource ${r.name} needs that name.`);
+      // Customer, Booking or Document served by the generated door (under another plural,
+      // or without the doors they nest under): their generated schemas replace the
+      // hand-written ones of the same name, which the other paths keep referring to.
+      const replaces = r.name in OWN_DOOR_TAGS && name.startsWith(r.name);
+      if (name in schemas && !replaces) throw new Error(`The OpenAPI document already has a schema named ${name}; the resource ${r.name} needs that name.`);
       schemas[name] = schema;
     }
   }
+  // A replaced hand-written schema may have been the last user of a component.
+  pruneUnusedComponents(doc);
   const parent = generated.find((r) => generatedOperationCodes(r, model).delete!.includes('HAS_CHILDREN'));
   if (parent) (doc.components.responses ??= {}).HasChildren = hasChildrenResponse(parent, model);
   const operationIds = new Set<string>();

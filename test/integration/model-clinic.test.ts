@@ -21,11 +21,15 @@ async function create(who: string, plural: string, body: object) {
   return res.json() as Record<string, any>;
 }
 
-/** The example as shipped, but reception's budget of 100 patients lowered to 2, so a test can reach it. */
+/**
+ * The example as shipped, but reception's budget of 100 patients lowered to 2, so a test
+ * can reach it, and a registrar who may delete patients but sees general consultations only.
+ */
 function clinicPolicy(): string {
   const text = readFileSync(projectFile('policies/examples/clinic.yaml'), 'utf8');
-  const lowered = text.replace('readBudget: { patients: 100,', 'readBudget: { patients: 2,');
-  expect(lowered).not.toBe(text);
+  const registrar = ['  registrar:', '    can:', '      - { actions: [read, delete], subject: Patient }', '      - { actions: [read], subject: Consultation, when: { specialty: general } }', ''].join('\n');
+  const lowered = `${text.replace('readBudget: { patients: 100,', 'readBudget: { patients: 2,').trimEnd()}\n${registrar}`;
+  expect(lowered).toContain('patients: 2,');
   const file = join(mkdtempSync(join(tmpdir(), 'fieldguard-clinic-')), 'clinic.yaml');
   writeFileSync(file, lowered);
   return file;
@@ -180,5 +184,35 @@ describe('the clinic model over REST', () => {
     expect((await preview({ sub: 'anna', roles: ['reception'] }, ids.hidden!)).json()).toMatchObject({ visible: false, object: null });
     const { rows } = await t.database.query(`select resource_type from audit_events where action = 'preview' and actor_sub = 'dr-rossi'`);
     expect(rows.every((r: { resource_type: string }) => r.resource_type === 'Consultation')).toBe(true);
+  });
+
+  it('names only children the caller sees when a delete is refused, and audits the refusal', async () => {
+    tokens.registrar = await t.token('rita', 'registrar');
+    // Mario has a general consultation the registrar sees: the 409 may name consultations.
+    const named = await t.http({ method: 'DELETE', url: `/v1/patients/${ids.mario}`, headers: as('registrar') });
+    expect(named.statusCode, named.body).toBe(409);
+    expect(named.json().resources).toEqual(['Consultation']);
+    // A patient whose only consultation the registrar may not see: 403, nothing named.
+    const lone = await create('director', 'patients', { fullName: 'Ugo Rosa', specialty: 'dermatology' });
+    await create('director', 'consultations', { patientId: lone.id, specialty: 'dermatology', seenAt: '2026-11-05T09:00:00Z' });
+    const hidden = await t.http({ method: 'DELETE', url: `/v1/patients/${lone.id}`, headers: as('registrar') });
+    expect(hidden.statusCode).toBe(403);
+    expect(hidden.body).not.toMatch(/consultation/i);
+    // With no children left at all, the delete goes through.
+    const bare = await create('director', 'patients', { fullName: 'Eva Gialli', specialty: 'general' });
+    expect((await t.http({ method: 'DELETE', url: `/v1/patients/${bare.id}`, headers: as('registrar') })).statusCode).toBe(204);
+    const { rows } = await t.database.query(
+      `select outcome from audit_events where action = 'delete' and resource_type = 'Patient' and resource_ids && $1::text[] order by seq`,
+      [[ids.mario, lone.id, bare.id]],
+    );
+    expect(rows.map((r: { outcome: string }) => r.outcome)).toEqual(['denied', 'denied', 'denied', 'allowed']);
+  });
+
+  it('holds a conditional create rule on the record as stored', async () => {
+    const cardiologist = { authorization: `Bearer ${tokens.cardiologist}` };
+    const own = await t.http({ method: 'POST', url: '/v1/medicalDocuments', headers: cardiologist, payload: { patientId: ids.mario, specialty: 'cardiology', title: 'ECG' } });
+    expect(own.statusCode, own.body).toBe(201);
+    const other = await t.http({ method: 'POST', url: '/v1/medicalDocuments', headers: cardiologist, payload: { patientId: ids.mario, specialty: 'dermatology', title: 'Biopsy' } });
+    expect(other.statusCode).toBe(403);
   });
 });

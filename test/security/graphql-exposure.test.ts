@@ -33,6 +33,17 @@ describe('production mode hides the schema', () => {
     expect((await httpFor(prod.app)({ url: '/graphiql' })).statusCode).toBe(404);
   });
 
+  it('serves the OpenAPI document, which spells out the model, to authenticated callers only, and no Swagger UI', async () => {
+    const http = httpFor(prod.app);
+    expect((await http({ url: '/openapi.json' })).statusCode).toBe(401);
+    const authed = await http({ url: '/openapi.json', headers: { authorization: `Bearer ${await prod.token('dev', 'agent')}` } });
+    expect(authed.statusCode).toBe(200);
+    expect(authed.json().paths).toHaveProperty('/v1/customers');
+    expect((await http({ url: '/docs/' })).statusCode).toBe(404);
+    // Outside production both stay open, for the newcomer's first look.
+    expect((await httpFor(dev.app)({ url: '/openapi.json' })).statusCode).toBe(200);
+  });
+
   it('still allows __typename, which reveals nothing beyond the query itself', async () => {
     const res = await graphql(prod.app, await prod.token('root', 'admin'), '{ customers(first: 1) { __typename } }');
     expect(res.status).toBe(200);

@@ -131,3 +131,22 @@ describe('the OpenAPI document of a model', () => {
     expect(doc.components.securitySchemes).toEqual(base.components.securitySchemes);
   });
 });
+
+describe('Customer served by the generated door', () => {
+  it('replaces the hand-written Customer schemas instead of refusing to start, and leaves no unused component', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { compilePolicyText } = await import('../../src/policy/load-policy.js');
+    // The default policy with Customer under another plural: no door of its own then.
+    const text = readFileSync(DEFAULT_POLICY_FILE, 'utf8')
+      .replace('  Customer:\n    plural: customers\n', '  Customer:\n    plural: people\n    table: customers\n')
+      .replaceAll('readBudget: { customers:', 'readBudget: { people:');
+    const model = compilePolicyText(text, KEY).model;
+    const doc = buildOpenApiDocument(model, loadOpenApiDocument()) as Doc;
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/people', '/v1/people/{id}']));
+    expect(Object.keys(doc.paths)).not.toContain('/v1/customers');
+    expect(doc.components.schemas.Customer.properties).toHaveProperty('fullName');
+    const text2 = JSON.stringify({ paths: doc.paths, components: { ...doc.components, schemas: {} } }) + JSON.stringify(doc.components.schemas);
+    const unused = Object.keys(doc.components.schemas).filter((name: string) => !text2.includes(`#/components/schemas/${name}"`));
+    expect(unused).toEqual([]);
+  });
+});
