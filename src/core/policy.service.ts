@@ -5,7 +5,7 @@ import { explainFields, type FieldExplanation } from '../policy/explain.js';
 import { renderRecord } from '../policy/field-access.js';
 import { PolicyError } from '../policy/load-policy.js';
 import { policyMatrix, type RoleMatrix } from '../policy/policy-matrix.js';
-import { modelOf, visibleWhere } from './record.service.js';
+import { countReads, modelOf, visibleWhere } from './record.service.js';
 import { assertCan, audit, auditingDenials } from './guard.js';
 import type { RequestContext } from './request-context.js';
 
@@ -67,6 +67,8 @@ export async function previewAs(ctx: RequestContext, body: unknown): Promise<Pol
     const r = modelOf(ctx, resource);
     const record = await findVisibleRecord(ctx.db, r, id, visibleWhere(ctx, r));
     if (!record) throw new AppError('NOT_FOUND', `${resource} not found.`);
+    // The previewer sees the record as someone else would: it counts as the previewer's read.
+    await countReads(ctx, r, 'read', [String(record[r.id.name])]);
     const ability = ctx.policyStore.abilityFor(ctx.policy, { ...principal, tokenId: null });
     // Whether it exists for them, parents included, asked of the database as their own reads are.
     const as = { ...ctx, ability };

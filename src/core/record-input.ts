@@ -33,7 +33,7 @@ function valueSchema(f: FieldModel): z.ZodType {
     case 'string':
       return stringSchema(f);
     case 'text':
-      return z.string().max(MAX_TEXT);
+      return z.string().max(f.maxLength ?? MAX_TEXT);
     case 'integer':
       return z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
     case 'decimal':
@@ -68,7 +68,7 @@ function stringSchema(f: FieldModel): z.ZodType {
       return text.regex(IBAN_TEXT, 'must be an IBAN');
     default:
       // A required string must say something: an empty or blank value is refused.
-      return f.required ? text.min(1).max(MAX_STRING) : text.max(MAX_STRING);
+      return f.required ? text.min(1).max(f.maxLength ?? MAX_STRING) : text.max(f.maxLength ?? MAX_STRING);
   }
 }
 

@@ -24,6 +24,7 @@ const fieldSchema = z
     default: z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).optional().describe('The column default, of the field\'s type (not on adopted tables).'),
     generated: z.enum(GENERATED).optional().describe('Set by the service: a timestamp on insert (created) or on every write (updated), or a string to the creator\'s subject (creator).'),
     column: identifier.optional().describe('The column; default: the field name in snake_case.'),
+    maxLength: z.number().int().min(1).max(1_000_000).optional().describe('The longest string or text a write may give (default 1000 for a string, 20000 for text).'),
     format: z.enum(STRING_FORMATS).optional().describe('What a string must look like to be written: email, phone or iban.'),
   })
   .strict();

@@ -49,6 +49,8 @@ export interface FieldModel {
   ref: string | undefined;
   /** A `string`'s required shape on writes. */
   format: StringFormat | undefined;
+  /** The longest `string` or `text` a write may give; undefined: the type's default. */
+  maxLength: number | undefined;
 }
 
 export interface ResourceModel {

@@ -224,10 +224,10 @@ function inputField(f: FieldModel, model: Model, mode: 'create' | 'update'): Jso
             ? { type: 'string', pattern: PHONE_TEXT.source, description: 'Trimmed; a phone number.' }
             : f.format === 'iban'
               ? { type: 'string', pattern: IBAN_TEXT.source, description: 'Trimmed; an IBAN in upper-case letters.' }
-              : { type: 'string', ...(f.required ? { minLength: 1 } : {}), maxLength: MAX_STRING, description: f.required ? 'Trimmed; must not be blank.' : 'Trimmed.' };
+              : { type: 'string', ...(f.required ? { minLength: 1 } : {}), maxLength: f.maxLength ?? MAX_STRING, description: f.required ? 'Trimmed; must not be blank.' : 'Trimmed.' };
       break;
     case 'text':
-      schema = { type: 'string', maxLength: MAX_TEXT };
+      schema = { type: 'string', maxLength: f.maxLength ?? MAX_TEXT };
       break;
     case 'integer':
       schema = { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };

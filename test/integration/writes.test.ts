@@ -69,6 +69,16 @@ describe('create', () => {
     expect(res.json().code).toBe('VALIDATION_FAILED');
     expect(res.body).not.toContain('secret-not-an-email');
   });
+
+  it('holds the lengths the default policy model gives (maxLength), naming the field', async () => {
+    for (const [field, length] of [['fullName', 201], ['taxId', 33], ['address', 501], ['notes', 5001]] as const) {
+      const body = { fullName: 'A B', [field]: 'x'.repeat(length) };
+      const res = await send('POST', '/v1/customers', 'root', 'admin', body);
+      expect(res.statusCode, field).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', fields: [field] });
+    }
+    expect((await send('POST', '/v1/customers', 'root', 'admin', { fullName: 'x'.repeat(200) })).statusCode).toBe(201);
+  });
 });
 
 describe('update', () => {
