@@ -121,6 +121,17 @@ describe('an adopted CRM table over REST', () => {
     expect(own.body.data!.clients.nodes).toEqual([{ fullName: 'Ada Lovelace', annualRevenue: '130000.50' }]);
   });
 
+  it('previews a client as support would see it, for the admin, and audits the preview as a Client event', async () => {
+    const res = await t.http({ method: 'POST', url: '/v1/policy/preview', headers: as('admin'), payload: { principal: { sub: 'sue', roles: ['support'] }, resource: 'Client', id: ids.ada } });
+    expect(res.statusCode, res.body).toBe(200);
+    const preview = res.json();
+    expect(preview).toMatchObject({ visible: true, object: { fullName: 'Ada Lovelace', email: 'a***@example.com' } });
+    expect(preview.object).not.toHaveProperty('annualRevenue');
+    expect(preview.fields.annualRevenue.decision).toBe('withheld');
+    const { rows } = await t.database.query(`select count(*)::int as n from audit_events where action = 'preview' and resource_type = 'Client'`);
+    expect(rows[0].n).toBe(1);
+  });
+
   it('never changed the adopted table’s definition', async () => {
     expect(await tableDefinition(t.database, 'crm.clients')).toEqual(before);
   });
