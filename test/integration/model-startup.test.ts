@@ -28,7 +28,11 @@ afterAll(async () => {
 /** The default policy with more resources (YAML appended under `resources:`), or a Customer field more. */
 function defaultPolicyWith({ resources = '', customerField = '' }: { resources?: string; customerField?: string }): Policy {
   let text = readFileSync(DEFAULT_POLICY_FILE, 'utf8').replace('resources:\n', `resources:\n${resources}`);
-  if (customerField) text = text.replace('      fullName: { type: string, required: true, class: identity }\n', (line) => `${line}      ${customerField}\n`);
+  if (customerField) {
+    const withField = text.replace(/^ {6}fullName: .*\n/m, (line) => `${line}      ${customerField}\n`);
+    if (withField === text) throw new Error('the default policy no longer declares Customer.fullName on a line of its own');
+    text = withField;
+  }
   return compilePolicyText(text, undefined, 'test-policy.yaml');
 }
 
