@@ -3,6 +3,7 @@ import { checkPolicyOnlyField, compileField, type Report } from './field-checks.
 import type { ResourceSpec } from './model-document.js';
 import type { FieldModel, Model, ResourceModel } from './model.js';
 import { parseTableName, snakeCase } from './names.js';
+import { checkGraphqlNames } from './graphql-names.js';
 import { checkRelations } from './relation-checks.js';
 
 /**
@@ -23,6 +24,7 @@ export function compileModel(declared: Record<string, ResourceSpec>, report: Rep
     }
   }
   checkRelations(stored, declared, report);
+  checkGraphqlNames(stored, report);
   return { resources: stored };
 }
 

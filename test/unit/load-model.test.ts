@@ -118,6 +118,8 @@ describe('the data model', () => {
     doc.resources.Visit = { plural: 'patients', table: 'clinic_patients', fields: { id: { type: 'id' }, patientId: { type: 'ref', resource: 'Patient' } }, parent: { resource: 'Patient', field: 'patientId' } };
     doc.resources.Log = { plural: 'logs', table: 'audit_events', fields: { id: { type: 'id' } } };
     doc.resources.Trail = { plural: 'audit', fields: { id: { type: 'id' } } };
+    doc.resources.PageInfo = { plural: 'pageInfos', fields: { id: { type: 'id' }, access: { type: 'string' } } };
+    doc.resources.Patient.fields.consultations = { type: 'string' };
     const found = problems(doc);
     expect(found).toEqual(
       expect.arrayContaining([
@@ -128,6 +130,9 @@ describe('the data model', () => {
         'p.yaml resources.Visit.fields.patientId.required: a parent field must be required: true',
         "p.yaml resources.Log.table: public.audit_events is one of fieldguard's own tables",
         'p.yaml resources.Trail.plural: "audit" names routes of fieldguard\'s own (/v1/audit): choose another plural',
+        'p.yaml resources.PageInfo: "PageInfo" is a name the GraphQL API uses for its own types: choose another',
+        'p.yaml resources.PageInfo.fields.access: "access" is the GraphQL field naming the masked and withheld fields: choose another name',
+        'p.yaml resources.Consultation.plural: "consultations" is also a field of Patient, where GraphQL lists its consultations: choose another plural or field name',
       ]),
     );
   });
