@@ -1,11 +1,10 @@
 import * as bookings from '../data/booking.repository.js';
 import type { Booking } from '../data/booking.repository.js';
-import { findVisibleCustomer } from '../data/customer.repository.js';
 import type { Db } from '../data/database.js';
 import { notFound } from '../errors.js';
 import { assertTimesInOrder, parseBookingInput, type BookingInput } from './booking-input.js';
 import { findVisible, renderBooking, type BookingRecord } from './booking.service.js';
-import { visibleFilter as customerVisible } from './customer.service.js';
+import { visibleCustomerOr404 } from './customer.service.js';
 import { UUID } from './cursor.js';
 import { assertCan, audit, auditingDenials, mergeDecisions } from './guard.js';
 import { assertWritable } from './record-access.js';
@@ -23,7 +22,8 @@ export async function createBooking(ctx: RequestContext, body: unknown): Promise
     assertCan(ctx, 'create', TYPE, record);
     assertWritable(ctx, TYPE, 'create', record, input);
     return ctx.db.transaction().execute(async (trx) => {
-      await assertCustomerVisible(ctx, trx, input.customerId);
+      // A customer the caller cannot see does not exist for them, so neither can its bookings.
+      await visibleCustomerOr404(ctx, trx, input.customerId);
       const created = await bookings.insertBooking(trx, input);
       return commitWrite(ctx, trx, 'create', created, input);
     });
@@ -40,7 +40,7 @@ export async function updateBooking(ctx: RequestContext, id: string, body: unkno
       assertWritable(ctx, TYPE, 'update', current, input);
       assertTimesInOrder(input.startsAt ?? current.startsAt, input.endsAt ?? current.endsAt);
       // Moving a booking to another customer needs that customer to exist for the caller too.
-      if (input.customerId && input.customerId !== current.customerId) await assertCustomerVisible(ctx, trx, input.customerId);
+      if (input.customerId && input.customerId !== current.customerId) await visibleCustomerOr404(ctx, trx, input.customerId);
       const updated = await bookings.updateBooking(trx, id, input);
       return commitWrite(ctx, trx, 'update', updated, input);
     }),
@@ -63,11 +63,6 @@ async function lockVisible(ctx: RequestContext, trx: Db, id: string): Promise<Bo
   const current = UUID.test(id) ? await findVisible({ ...ctx, db: trx }, id, true) : undefined;
   if (!current) throw notFound(TYPE);
   return current;
-}
-
-/** A customer the caller cannot see does not exist for them, so neither can its bookings. */
-async function assertCustomerVisible(ctx: RequestContext, trx: Db, customerId: string): Promise<void> {
-  if (!(await findVisibleCustomer(trx, customerId, customerVisible(ctx)))) throw notFound('Customer');
 }
 
 /** The write and its audit row commit together, or neither does. */

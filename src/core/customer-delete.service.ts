@@ -6,7 +6,7 @@ import { lockDocumentsOfCustomer } from '../data/document.repository.js';
 import { AppError } from '../errors.js';
 import { canSee } from '../policy/field-access.js';
 import { resourcesWithOwnDoors } from '../model/own-doors.js';
-import { lockVisibleCustomer } from './customer.service.js';
+import { visibleCustomerOr404 } from './customer.service.js';
 import { assertNoChildren, childrenOf, modelOf } from './record.service.js';
 import { DOCUMENT, documentDetails } from './document-access.js';
 import { assertCan, auditAll, auditingDenials } from './guard.js';
@@ -28,7 +28,7 @@ const TYPE = 'Customer';
 export async function deleteCustomer(ctx: RequestContext, id: string): Promise<void> {
   await auditingDenials(ctx, { action: 'delete', resourceType: TYPE, resourceIds: [id] }, () =>
     ctx.db.transaction().execute(async (trx) => {
-      const current = await lockVisibleCustomer(ctx, trx, id);
+      const current = await visibleCustomerOr404(ctx, trx, id, { forUpdate: true });
       assertCan(ctx, 'delete', TYPE, current);
       // Bookings and documents go with the customer, below; records of any other resource
       // the model nests under customers refuse the delete, as for any generated resource.

@@ -1,11 +1,9 @@
-import * as customers from '../data/customer.repository.js';
-import type { Customer } from '../data/customer.repository.js';
 import type { Db } from '../data/database.js';
+import { findVisibleRecord, type RecordValues } from '../data/record.repository.js';
 import { notFound } from '../errors.js';
 import type { RenderedRecord } from '../policy/field-access.js';
-import { UUID } from './cursor.js';
 import type { RecordQuery } from './record-query.js';
-import { createRecord, getRecord, listRecords, readRecordsByIds, updateRecord, type RecordPage } from './record.service.js';
+import { createRecord, getRecord, listRecords, modelOf, readRecordsByIds, updateRecord, visibleWhere, type RecordPage } from './record.service.js';
 import { visibleFilterFor } from './record-access.js';
 import type { RequestContext } from './request-context.js';
 
@@ -38,9 +36,14 @@ export const updateCustomer = (ctx: RequestContext, id: string, body: unknown): 
 /** Customers embedded in another resource (a booking's customer), batched, counted and audited as one read. */
 export const readCustomersByIds = (ctx: RequestContext, ids: string[]): Promise<Map<string, RenderedRecord>> => readRecordsByIds(ctx, TYPE, ids);
 
-/** The customer, locked for a write, or 404 when it does not exist for the caller. */
-export async function lockVisibleCustomer(ctx: RequestContext, trx: Db, id: string): Promise<Customer> {
-  const current = UUID.test(id) ? await customers.findVisibleCustomer(trx, id, visibleFilter(ctx), { forUpdate: true }) : undefined;
-  if (!current) throw notFound(TYPE);
-  return current;
+/**
+ * The customer with this id as stored (its id lower-cased), or 404 when it does not exist
+ * for the caller: a booking's, a document's or a delete's parent check. `forUpdate` locks
+ * it for the caller's transaction.
+ */
+export async function visibleCustomerOr404(ctx: RequestContext, db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<RecordValues & { id: string }> {
+  const r = modelOf(ctx, TYPE);
+  const found = await findVisibleRecord(db, r, id, visibleWhere(ctx, r), options);
+  if (!found) throw notFound(TYPE);
+  return found as RecordValues & { id: string };
 }

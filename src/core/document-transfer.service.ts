@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import * as content from '../data/document-content.repository.js';
-import { findVisibleCustomer } from '../data/customer.repository.js';
 import { DOCUMENT_CATEGORIES } from '../data/document.table.js';
 import { AppError, notFound } from '../errors.js';
-import { visibleFilter as customerVisible } from './customer.service.js';
+import { visibleCustomerOr404 } from './customer.service.js';
 import { canonicalId } from '../ids.js';
-import type { Db } from '../data/database.js';
-import { UUID } from './cursor.js';
 import { enforceReadBudget } from './read-budget.js';
 import { spoolUpload } from './upload-spool.js';
 import { auditingDocumentDenials, DOCUMENT, documentDetails } from './document-access.js';
@@ -33,11 +30,6 @@ export interface Upload {
   maxBytes: number;
 }
 
-async function visibleCustomerOrNotFound(ctx: RequestContext, db: Db, customerId: string): Promise<void> {
-  const customer = UUID.test(customerId) ? await findVisibleCustomer(db, customerId, customerVisible(ctx)) : undefined;
-  if (!customer) throw notFound('Customer');
-}
-
 const tooLarge = (max: number) => new AppError('PAYLOAD_TOO_LARGE', `Documents are limited to ${max} bytes.`, { maxBytes: max });
 
 /**
@@ -55,11 +47,11 @@ export async function uploadDocument(ctx: RequestContext, up: Upload): Promise<R
     assertCan(ctx, 'create', DOCUMENT, meta);
     if (up.declaredBytes !== null && up.declaredBytes > up.maxBytes) throw tooLarge(up.maxBytes);
     // Before reading the body: a customer the caller cannot see is a 404 at once.
-    await visibleCustomerOrNotFound(ctx, ctx.db, meta.customerId);
+    await visibleCustomerOr404(ctx, ctx.db, meta.customerId);
     const spooled = await spoolUpload(up.body, up.maxBytes, () => tooLarge(up.maxBytes));
     try {
       return await ctx.db.transaction().execute(async (trx) => {
-        await visibleCustomerOrNotFound(ctx, trx, meta.customerId);
+        await visibleCustomerOr404(ctx, trx, meta.customerId);
         const docId = await content.insertEmptyDocument(trx, meta);
         let seq = 0;
         for await (const slice of spooled.slices(content.SLICE_BYTES)) await content.appendSlice(trx, docId, seq++, slice);

@@ -1,10 +1,9 @@
 import * as documents from '../data/document.repository.js';
 import type { DocumentMeta } from '../data/document.repository.js';
-import { findVisibleCustomer } from '../data/customer.repository.js';
 import { notFound } from '../errors.js';
 import { canonicalId } from '../ids.js';
 import type { RenderedRecord } from '../policy/field-access.js';
-import { visibleFilter as customerVisible } from './customer.service.js';
+import { visibleCustomerOr404 } from './customer.service.js';
 import { pageLimit, UUID } from './cursor.js';
 import { auditingDocumentDenials, DOCUMENT, documentDetails, visibleDocuments } from './document-access.js';
 import { assertCan, audit, auditingDenials, mergeDecisions } from './guard.js';
@@ -49,8 +48,7 @@ export const DOCUMENT_LIST_CAP = 100;
 /** A page of one customer's documents the caller may see; 404 when the customer does not exist for it. */
 export async function listCustomerDocuments(ctx: RequestContext, customerId: string, limit?: number | null, cursor?: string | null): Promise<DocumentPage> {
   return auditingDenials(ctx, { action: 'list', resourceType: DOCUMENT, resourceIds: [] }, async () => {
-    const customer = UUID.test(customerId) ? await findVisibleCustomer(ctx.db, customerId, customerVisible(ctx)) : undefined;
-    if (!customer) throw notFound('Customer');
+    const customer = await visibleCustomerOr404(ctx, ctx.db, customerId);
     // The stored id: the caller may have spelled it in upper case.
     return (await listDocumentsOfCustomers(ctx, [{ customerId: customer.id, first: limit, after: cursor }]))[0]!;
   });

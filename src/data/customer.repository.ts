@@ -1,8 +1,6 @@
-import type { CompiledQuery } from 'kysely';
 import type { Db } from './database.js';
 import type { CustomerRow } from './customer.table.js';
 import type { SqlFilter } from './policy-sql.js';
-import { prepareOnEachConnection } from './prepared-statements.js';
 
 /** A customer as the core sees it: plain JSON values, timestamps as ISO strings. */
 export interface Customer {
@@ -26,41 +24,6 @@ const toCustomer = (row: CustomerRow): Customer => ({
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
-
-/** Stands in for the id while a by-id query is compiled once per visibility filter. */
-const ID_PLACEHOLDER = '\u0000fieldguard:id\u0000';
-type ByIdQuery = { query: CompiledQuery; idAt: number };
-const byIdQueries = new WeakMap<SqlFilter, { plain?: ByIdQuery; forUpdate?: ByIdQuery }>();
-
-/**
- * The customer with this id, if `visible` lets the caller see it. The busiest query of
- * the service: compiled once per visibility filter (filters are memoised per ability),
- * after which a read only substitutes the id instead of building and compiling a query,
- * and PostgreSQL runs it as a prepared statement.
- */
-export async function findVisibleCustomer(
-  db: Db,
-  id: string,
-  visible: SqlFilter,
-  options: { forUpdate?: boolean } = {},
-): Promise<Customer | undefined> {
-  const kind = options.forUpdate ? 'forUpdate' : 'plain';
-  let compiled = byIdQueries.get(visible);
-  if (!compiled) byIdQueries.set(visible, (compiled = {}));
-  let byId = compiled[kind];
-  if (!byId) {
-    const select = db.selectFrom('customers').selectAll().where('id', '=', ID_PLACEHOLDER).where(visible);
-    const query = (options.forUpdate ? select.forUpdate() : select).compile();
-    // The id is the first parameter (its WHERE comes first); found by position, so a
-    // filter value that happened to equal the placeholder could never be replaced.
-    byId = compiled[kind] = { query, idAt: query.parameters.indexOf(ID_PLACEHOLDER) };
-    prepareOnEachConnection(query.sql);
-  }
-  const parameters = [...byId.query.parameters];
-  parameters[byId.idAt] = id;
-  const { rows } = await db.executeQuery<CustomerRow>({ ...byId.query, parameters });
-  return rows[0] && toCustomer(rows[0]);
-}
 
 export interface CustomerPageQuery {
   /** All must hold: visibility first, then the caller's filters. */

@@ -1,17 +1,22 @@
 import { CompiledQuery, sql, type SqlBool } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findVisibleCustomer } from '../../src/data/customer.repository.js';
 import { openDatabase, type Db } from '../../src/data/database.js';
 import { migrateToLatest } from '../../src/data/migrate.js';
 import { prepareOnEachConnection } from '../../src/data/prepared-statements.js';
+import { findVisibleRecord } from '../../src/data/record.repository.js';
+import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
+import { loadPolicyFile } from '../../src/policy/load-policy.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 let database: TestDatabase;
 let plainDatabase: TestDatabase;
 let db: Db;
 let plain: Db;
-const ALL = () => sql<SqlBool>`true`;
+const ALL = [() => sql<SqlBool>`true`];
+// The read of a customer by id as the service runs it: the generic record read, on the default model's Customer.
+const CUSTOMER = loadPolicyFile(DEFAULT_POLICY_FILE, undefined).model.resources.get('Customer')!;
+const findVisibleCustomer = (on: Db, id: string, where: typeof ALL) => findVisibleRecord(on, CUSTOMER, id, where);
 const named = async (on: Db) => (await sql<{ name: string }>`select name from pg_prepared_statements`.execute(on)).rows.map((r) => r.name);
 
 beforeAll(async () => {
