@@ -24,11 +24,11 @@ import { auditRoutes } from './rest/audit.routes.js';
 import { auditVerifyRoutes } from './rest/audit-verify.routes.js';
 import { policyRoutes } from './rest/policy.routes.js';
 import { bookingRoutes } from './rest/bookings.routes.js';
-import { customerRoutes } from './rest/customers.routes.js';
 import { documentRoutes } from './rest/documents.routes.js';
 import { docsPlugin } from './rest/docs.plugin.js';
 import { healthRoutes } from './rest/health.routes.js';
 import { recordRoutes } from './rest/records.routes.js';
+import { deleteCustomer } from './core/customer-delete.service.js';
 import { generatedResources, resourcesWithOwnDoors } from './model/own-doors.js';
 import { registerProblemHandlers } from './rest/problem.js';
 import { rejectNul } from './core/no-nul.js';
@@ -134,11 +134,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     api.addHook('onRequest', api.authenticate);
     api.addHook('preValidation', rejectNul);
     const ownDoors = resourcesWithOwnDoors(policy.model);
-    if (ownDoors.has('Customer')) await api.register(customerRoutes, { resource: policy.model.resources.get('Customer')! });
+    const maxFileBytes = config.documentMaxBytes;
+    // Customers are served by the generated door; only their delete is their own: it takes
+    // the customer's bookings and documents with it, each audited.
+    if (ownDoors.has('Customer')) await api.register(recordRoutes, { resource: policy.model.resources.get('Customer')!, maxFileBytes, remove: deleteCustomer });
     if (ownDoors.has('Booking')) await api.register(bookingRoutes);
     if (ownDoors.has('Document')) await api.register(documentRoutes, { maxBytes: config.documentMaxBytes });
     // Every other stored resource of the model gets the generated door.
-    for (const resource of generatedResources(policy.model)) await api.register(recordRoutes, { resource });
+    for (const resource of generatedResources(policy.model)) await api.register(recordRoutes, { resource, maxFileBytes });
     await api.register(auditRoutes);
     await api.register(auditVerifyRoutes);
     await api.register(policyRoutes);

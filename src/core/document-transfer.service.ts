@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import * as content from '../data/document-content.repository.js';
 import { DOCUMENT_CATEGORIES } from '../data/document.table.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { visibleCustomerOr404 } from './customer.service.js';
 import { canonicalId } from '../ids.js';
 import { enforceReadBudget } from './read-budget.js';
-import { spoolUpload } from './upload-spool.js';
+import { mediaType, spoolUpload, tooLarge as fileTooLarge } from './upload-spool.js';
 import { auditingDocumentDenials, DOCUMENT, documentDetails } from './document-access.js';
 import { findVisibleDocument, getDocument } from './document.service.js';
 import { assertCan, audit } from './guard.js';
@@ -16,7 +16,7 @@ import type { RenderedRecord } from '../policy/field-access.js';
 const uploadMeta = z.object({
   category: z.enum(DOCUMENT_CATEGORIES),
   title: z.string().trim().min(1).max(300).refine((t) => !t.includes('\u0000'), 'must not contain NUL'),
-  contentType: z.string().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'must be a media type like application/pdf').max(127),
+  contentType: mediaType,
 });
 
 export interface Upload {
@@ -30,7 +30,7 @@ export interface Upload {
   maxBytes: number;
 }
 
-const tooLarge = (max: number) => new AppError('PAYLOAD_TOO_LARGE', `Documents are limited to ${max} bytes.`, { maxBytes: max });
+const tooLarge = (max: number) => fileTooLarge(max, 'Documents');
 
 /**
  * Receives an upload into a temporary file (hashing it, refusing it past the limit:

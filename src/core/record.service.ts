@@ -1,3 +1,4 @@
+import * as files from '../data/record-file.repository.js';
 import * as records from '../data/record.repository.js';
 import { RECORD, type RecordValues } from '../data/record.repository.js';
 import { sqlFilterForResource, type SqlFilter } from '../data/policy-sql.js';
@@ -211,6 +212,8 @@ export async function deleteRecord(ctx: RequestContext, type: string, id: string
       assertCan(ctx, 'delete', r.name, current);
       const key = idOf(r, current);
       await assertNoChildren(ctx, trx, r, key);
+      // Its bytes go with it (the chunk table cascades); what record_files knew, here.
+      if (r.file) await files.removeFile(trx, r, key);
       await deleteOrRefuse(trx, r, key);
       await audit(ctx, { action: 'delete', resourceType: r.name, resourceIds: [key], outcome: 'allowed' }, trx);
     });

@@ -4,6 +4,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+
+/** What an upload's Content-Type must look like: a media type such as application/pdf. */
+export const mediaType = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'must be a media type like application/pdf')
+  .max(127);
+
+/** 413 for an upload past the limit: said before reading when Content-Length tells. */
+export const tooLarge = (max: number, what = 'Files') => new AppError('PAYLOAD_TOO_LARGE', `${what} are limited to ${max} bytes.`, { maxBytes: max });
 
 /** An upload received whole into a private temporary file, hashed on the way in. */
 export interface SpooledUpload {

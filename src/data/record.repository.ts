@@ -21,15 +21,26 @@ const raw = (db: Db): AnyDb => db.withoutPlugins() as unknown as AnyDb;
 
 const tableOf = (r: ResourceModel, alias: string) => `${r.table.schema}.${r.table.name} as ${alias}`;
 
-/** The columns a record is read from, each under its field's name. */
+/**
+ * The columns a record is read from, each under its field's name; a `file` field reads
+ * what record_files knows of its bytes (media type, size, sha256), null before an upload.
+ */
 export function selection(r: ResourceModel, alias = RECORD): AliasedRawBuilder<unknown, string>[] {
-  return stored(r).map((f) => {
+  const columns = stored(r).map((f) => {
     const ref = sql.ref(`${alias}.${f.column}`);
     // A date as text: pg would parse it into a Date at local midnight, shifting the day.
     const value = f.type === 'date' ? sql`${ref}::text` : f.type === 'id' || f.type === 'ref' ? sql`${ref}::text` : ref;
     return sql`${value}`.as(f.name);
   });
+  // The resource's name as a literal, not a parameter: the by-id query's placeholder is
+  // found by its position among the parameters. Names are PascalCase (checked at load).
+  const file = r.file ? [sql`(${fileMetadata(r, sql.ref(`${alias}.${r.id.column}`))})`.as(r.file.field.name)] : [];
+  return [...columns, ...file];
 }
+
+/** `{ mediaType, sizeBytes, sha256 }` of the record's file, as JSON, or null. */
+const fileMetadata = (r: ResourceModel, key: ReturnType<typeof sql.ref>) =>
+  sql`SELECT json_build_object('mediaType', f.media_type, 'sizeBytes', f.size_bytes, 'sha256', f.sha256) FROM record_files f WHERE f.resource_type = ${sql.lit(r.name)} AND f.record_id = ${key}`;
 
 /** Fields that live in a column (a `file` field's bytes live in its chunk table). */
 const stored = (r: ResourceModel): FieldModel[] => r.fields.filter((f) => f.column !== null);
@@ -44,6 +55,7 @@ export function toRecord(r: ResourceModel, row: Record<string, unknown>): Record
     else if (f.type === 'decimal' && typeof value === 'number') record[f.name] = String(value);
     else record[f.name] = value ?? (f.type === 'string[]' ? [] : null);
   }
+  if (r.file) record[r.file.field.name] = row[r.file.field.name] ?? null;
   return record;
 }
 

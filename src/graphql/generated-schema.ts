@@ -38,7 +38,7 @@ export interface GeneratedDoor {
   create: string;
   update: string;
   delete: string;
-  /** The fields a record is served with: those with a column (a file's bytes are REST only). */
+  /** The fields a record is served with: a file's is what is known of it (its bytes are REST only). */
   fields: FieldModel[];
   /** The fields a create or update may send. */
   writable: FieldModel[];
@@ -52,7 +52,7 @@ const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1
 export function generatedDoors(model: Model): GeneratedDoor[] {
   const generated = generatedResources(model);
   return generated.map((r) => {
-    const fields = r.fields.filter((f) => f.column !== null);
+    const fields = [...r.fields];
     const children = generated.filter((c) => c.parent?.resource === r.name).map((child) => ({ child, name: child.plural }));
     const taken = new Set([...fields.map((f) => f.name), 'access', ...children.map((c) => c.name)]);
     const refs: RefLink[] = [];
@@ -99,10 +99,24 @@ export function graphqlTypeOf(f: FieldModel): string {
       return 'Boolean';
     case 'string[]':
       return '[String!]';
+    case 'file':
+      return STORED_FILE;
     default:
       return 'String';
   }
 }
+
+/** The type of a `file` field's value: what is known of the bytes, opened over REST. */
+export const STORED_FILE = 'StoredFile';
+
+const storedFileSdl = () => `${described("A file stored by fieldguard: its bytes are opened with GET /v1/<plural>/{id}/<field> (a clear read of the field, audited) and replaced with PUT.", '')}type ${STORED_FILE} {
+  "The media type given when it was uploaded."
+  mediaType: String!
+  "Its size in bytes."
+  sizeBytes: Float!
+  "The SHA-256 of its bytes, hex."
+  sha256: String!
+}`;
 
 /** What a value of the field looks like, for its description. */
 function formatOf(f: FieldModel): string | undefined {
@@ -119,6 +133,8 @@ function formatOf(f: FieldModel): string | undefined {
       return 'A decimal number as text (no precision lost).';
     case 'integer':
       return 'A whole number (a Float in GraphQL, whose Int is 32-bit; exact up to 2^53 - 1).';
+    case 'file':
+      return 'Null until a file is uploaded; never masked: read in clear or withheld.';
     default:
       return undefined;
   }
@@ -194,6 +210,7 @@ export function generatedSdl(doors: readonly GeneratedDoor[]): { types: string; 
     }
     mutation.push(`${described(`True when the ${r.name} was deleted.${childNote}`)}  ${d.delete}(id: ID!): Boolean`);
   }
+  if (doors.some((d) => d.resource.file)) types.push(storedFileSdl());
   const root = (name: string, fields: string[]) => (fields.length > 0 ? `type ${name} {\n${fields.join('\n')}\n}` : '');
   return { types: types.join('\n\n'), query: root('Query', query), mutation: root('Mutation', mutation) };
 }

@@ -54,6 +54,7 @@ export function compileField(name: string, spec: FieldSpec, adopt: boolean, path
   if (spec.format && type !== 'string') problem('format', 'only a string has a format');
   if (spec.maxLength !== undefined && type !== 'string' && type !== 'text') problem('maxLength', 'only a string or text has a maxLength');
   if (type === 'file' && spec.column) problem('column', 'a file has no column: its bytes live in the resource\'s chunk table');
+  if (type === 'file' && spec.mask) problem('mask', 'a file is opened in clear or not at all: it has no masked form');
   if (type === 'file' && adopt) problem('type', 'an adopted table cannot hold a file: fieldguard would have to create the chunk table beside it');
   if (spec.default !== undefined && adopt) problem('default', 'an adopted table keeps its own defaults: remove default');
   else if (spec.default !== undefined && type !== 'id') {

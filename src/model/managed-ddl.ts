@@ -70,6 +70,22 @@ export const refIndexStep = (r: ResourceModel, field: FieldModel, ctx: PlanConte
   sql: `CREATE INDEX ${ctx.sql.id(`${r.table.name}_${field.column}_idx`)} ON ${ctx.sql.table(r.table)} (${ctx.sql.id(field.column!)})`,
 });
 
+/**
+ * The fields rules test in conditions: every read and list filters on them in SQL, so each
+ * gets an index (a `string[]` a GIN one, for `contains`). Not the id (the primary key) nor a
+ * ref (indexed as a ref).
+ */
+export function conditionIndexFields(r: ResourceModel, model: Model): FieldModel[] {
+  const names = new Set(model.conditionFields?.get(r.name) ?? []);
+  return r.fields.filter((f) => names.has(f.name) && f.column !== null && f.type !== 'id' && f.type !== 'ref');
+}
+
+export const conditionIndexStep = (r: ResourceModel, field: FieldModel, ctx: PlanContext): PlanStep => ({
+  resource: r.name,
+  summary: `index ${field.name} (rules test it)`,
+  sql: `CREATE INDEX ${ctx.sql.id(`${r.table.name}_${field.column}_idx`)} ON ${ctx.sql.table(r.table)}${field.type === 'string[]' ? ' USING gin' : ''} (${ctx.sql.id(field.column!)})`,
+});
+
 /** The service may run as fieldguard_app (see migrations): it needs rights on new tables. */
 const grantSql = (rights: string) =>
   `DO $$ BEGIN\n  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fieldguard_app') THEN\n    GRANT ${rights} TO fieldguard_app;\n  END IF;\nEND $$`;
@@ -89,6 +105,7 @@ export function createTableSteps(r: ResourceModel, ctx: PlanContext): PlanStep[]
   return [
     { resource: r.name, summary: `create table ${qualifiedName(r.table)}`, sql: `CREATE TABLE ${table} (\n${columns.join(',\n')}\n)` },
     ...r.fields.filter((f) => f.type === 'ref').map((f) => refIndexStep(r, f, ctx)),
+    ...conditionIndexFields(r, ctx.model).map((f) => conditionIndexStep(r, f, ctx)),
     { resource: r.name, summary: `let the service role use ${qualifiedName(r.table)}`, sql: grantSql(`SELECT, INSERT, UPDATE, DELETE ON ${table}`) },
   ];
 }

@@ -1,5 +1,5 @@
 import type { CatalogColumn, CatalogTable } from './catalog.js';
-import { columnSql, createChunkTableSteps, createSchemaSteps, createTableSteps, foreignKeyStep, referencesSql, refIndexStep, refType, type PlanContext } from './managed-ddl.js';
+import { columnSql, conditionIndexFields, conditionIndexStep, createChunkTableSteps, createSchemaSteps, createTableSteps, foreignKeyStep, referencesSql, refIndexStep, refType, type PlanContext } from './managed-ddl.js';
 import { qualifiedName, type FieldModel, type ResourceModel } from './model.js';
 import { COLUMN_TYPES, defaultSql, enumCheckSql, enumCheckValues, sameDefault } from './sql-text.js';
 
@@ -37,6 +37,10 @@ function compareTable(r: ResourceModel, table: CatalogTable, ctx: PlanContext): 
       if (!field.nullable && !defaultSql(field)) drift(`${field.name} is required: fill it in on existing rows, then`, `${alter} ALTER COLUMN ${col} SET NOT NULL`);
       if (field.type === 'ref') step(`index ${field.name} (a ref)`, refIndexStep(r, field, ctx).sql);
     }
+  }
+  // A column added above gets its index with it; an existing one where no index starts with it.
+  for (const field of conditionIndexFields(r, ctx.model)) {
+    if (!table.indexes.some((cols) => cols[0] === field.column)) step(`index ${field.name} (rules test it)`, conditionIndexStep(r, field, ctx).sql);
   }
   const modelled = new Set(columns.map((f) => f.column));
   for (const [name, column] of table.columns) {

@@ -82,6 +82,11 @@ export interface ChunkTable {
 export interface Model {
   /** Stored resources by name, in the order the policy declares them. */
   resources: ReadonlyMap<string, ResourceModel>;
+  /**
+   * Per resource, the fields the policy's rules test in conditions (`when`): the record
+   * filters every list and read runs in SQL, so managed tables get an index on each.
+   */
+  conditionFields?: ReadonlyMap<string, readonly string[]>;
 }
 
 export const qualifiedName = (t: TableName) => `${t.schema}.${t.name}`;

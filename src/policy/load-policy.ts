@@ -160,7 +160,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   const readBudgets = compileReadBudgets(ownBudgets, roles);
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles, readBudgets, model, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };
+  return { version, resources, roles, readBudgets, model: { ...model, conditionFields: conditionFieldsOf(ownRules) }, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };
 }
 
 /**
@@ -183,4 +183,18 @@ function compileReadBudgets(own: ReadonlyMap<string, readonly ReadBudget[]>, rol
     if ([...perRole.values()].some((b) => b !== null)) result.set(resource, perRole);
   }
   return result;
+}
+
+/** The fields each resource's rules test in conditions, in name order (see Model.conditionFields). */
+function conditionFieldsOf(rulesByRole: ReadonlyMap<string, readonly RuleTemplate[]>): ReadonlyMap<string, readonly string[]> {
+  const fields = new Map<string, Set<string>>();
+  for (const rules of rulesByRole.values()) {
+    for (const rule of rules) {
+      if (!rule.conditions) continue;
+      let set = fields.get(rule.subject);
+      if (!set) fields.set(rule.subject, (set = new Set()));
+      for (const field of Object.keys(rule.conditions)) set.add(field);
+    }
+  }
+  return new Map([...fields].map(([subject, set]) => [subject, [...set].sort()]));
 }

@@ -1,9 +1,9 @@
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { downloadDocument, uploadDocument } from '../core/document-transfer.service.js';
 import * as service from '../core/document.service.js';
 import { AppError } from '../errors.js';
-import { recordJson as recordJson } from './record-json.js';
+import { acceptRawBodies, incomingFile, sendFile } from './file-transfer.js';
+import { recordJson } from './record-json.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 type IdParams = { id: string };
@@ -41,14 +41,7 @@ export async function documentRoutes(app: FastifyInstance, options: { maxBytes: 
 
   app.get<{ Params: IdParams }>('/v1/documents/:id/content', { schema: { params: idParams } }, async (request, reply) => {
     const doc = await downloadDocument(request.guardContext('rest'), request.params.id);
-    reply.header('etag', `"${doc.sha256}"`);
-    reply.header('content-length', String(doc.sizeBytes));
-    // The media type is the uploader's word: never let a browser sniff it into HTML.
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('content-disposition', 'attachment');
-    // One chunk in flight at a time: the default object-mode buffer of 16 chunks of
-    // 1 MiB pulled whole documents into memory ahead of a slow client.
-    return reply.type(doc.contentType).send(Readable.from(doc.body, { highWaterMark: 1 }));
+    return sendFile(reply, { mediaType: doc.contentType, sizeBytes: doc.sizeBytes, sha256: doc.sha256, body: doc.body });
   });
 
   app.delete<{ Params: IdParams }>('/v1/documents/:id', { schema: { params: idParams } }, async (request, reply) => {
@@ -57,18 +50,17 @@ export async function documentRoutes(app: FastifyInstance, options: { maxBytes: 
   });
 
   await app.register(async (uploads) => {
-    // Any media type is a document: hand the raw stream to the core, which enforces the limit.
-    uploads.removeAllContentTypeParsers();
-    uploads.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    // Any media type is a document: the core reads the raw stream and enforces the limit.
+    acceptRawBodies(uploads);
     uploads.post<{ Params: IdParams }>('/v1/customers/:id/documents', { schema: { params: idParams } }, async (request, reply) => {
-      const length = Number(request.headers['content-length']);
+      const file = incomingFile(request);
       const created = await uploadDocument(request.guardContext('rest'), {
         customerId: request.params.id,
         category: request.headers['x-document-category'],
         title: headerText(request.headers['x-document-title'], 'X-Document-Title'),
-        contentType: request.headers['content-type']?.split(';')[0]?.trim(),
-        declaredBytes: Number.isFinite(length) ? length : null,
-        body: (request.body ?? Readable.from([])) as AsyncIterable<Buffer>,
+        contentType: file.mediaType,
+        declaredBytes: file.declaredBytes,
+        body: file.body,
         maxBytes: options.maxBytes,
       });
       if (typeof created.values.id === 'string') reply.header('location', `/v1/documents/${created.values.id}`);

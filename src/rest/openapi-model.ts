@@ -45,6 +45,12 @@ export function generatedOperationCodes(r: ResourceModel, model: Model): Record<
     create: ['BAD_REQUEST', 'VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MASKED_VALUE', 'FORBIDDEN', 'FIELD_NOT_WRITABLE', ...(hasRefs ? ['NOT_FOUND'] : [])],
     update: ['BAD_REQUEST', 'VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MASKED_VALUE', 'FORBIDDEN', 'FIELD_NOT_WRITABLE', 'NOT_FOUND', 'BUDGET_EXCEEDED'],
     delete: ['VALIDATION_FAILED', 'FORBIDDEN', 'NOT_FOUND', ...(hasChildren ? ['HAS_CHILDREN'] : [])],
+    ...(r.file
+      ? {
+          download: ['VALIDATION_FAILED', 'FORBIDDEN', 'NOT_FOUND', 'BUDGET_EXCEEDED'],
+          upload: ['VALIDATION_FAILED', 'FORBIDDEN', 'FIELD_NOT_WRITABLE', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
+        }
+      : {}),
   };
 }
 
@@ -172,10 +178,24 @@ function clearValue(f: FieldModel, model: Model): Json {
       return { type: 'string', enum: [...(f.values ?? [])] };
     case 'string[]':
       return { type: 'array', items: { type: 'string' } };
+    case 'file':
+      return {
+        type: 'object',
+        description: 'What is known of the stored file; `null` until one is uploaded. Never masked: read in clear or withheld.',
+        required: ['mediaType', 'sizeBytes', 'sha256'],
+        properties: STORED_FILE_PROPERTIES,
+        additionalProperties: false,
+      };
     default:
       return {};
   }
 }
+
+const STORED_FILE_PROPERTIES = {
+  mediaType: { type: 'string', description: 'The media type given when it was uploaded.' },
+  sizeBytes: { type: 'integer', minimum: 0 },
+  sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The SHA-256 of its bytes, hex.' },
+};
 
 /** `{ type: 'string' }` -> `{ type: ['string', 'null'] }` (and null among an enum's values). */
 function orNull(schema: Json): Json {
@@ -196,7 +216,7 @@ function responseField(f: FieldModel, model: Model): Json {
   const plainString = clear.type === 'string' && !('format' in clear) && !('enum' in clear) && !('pattern' in clear);
   const maskedForm = f.mask && !plainString && clear.type !== 'array';
   const schema: Json = maskedForm ? { anyOf: [value, { type: f.nullable ? ['string', 'null'] : 'string', description: `The masked form (\`${f.mask}\`).` }] } : value;
-  const readOnly = f.type === 'id' || f.generated !== undefined;
+  const readOnly = f.type === 'id' || f.type === 'file' || f.generated !== undefined;
   return {
     ...schema,
     ...(readOnly ? { readOnly: true } : {}),
@@ -260,7 +280,7 @@ function inputField(f: FieldModel, model: Model, mode: 'create' | 'update'): Jso
 
 function resourceSchemas(r: ResourceModel, model: Model): Record<string, Json> {
   const names = schemaNames(r);
-  const stored = r.fields.filter((f) => f.column !== null);
+  const stored = r.fields;
   const writable = r.fields.filter(isWritable);
   const required = writable.filter((f) => f.required).map((f) => f.name);
   const fieldRef = ref('schemas', names.field);
@@ -566,6 +586,73 @@ function resourcePaths(r: ResourceModel, model: Model, cursorDescription: string
           '403': response('Forbidden'),
           '404': notFound,
           ...(codes.delete!.includes('HAS_CHILDREN') ? { '409': response('HasChildren') } : {}),
+          ...tail,
+        },
+      },
+    },
+    ...(r.file ? filePaths(r, base, tags, notFound, budget, badId, tail) : {}),
+  };
+}
+
+/** GET and PUT of the record's file: `/v1/<plural>/{id}/<field>`. */
+function filePaths(r: ResourceModel, base: string, tags: string[], notFound: Json, budget: Json, badId: Json, tail: Json): Record<string, Json> {
+  const field = r.file!.field.name;
+  const problem = (description: string, codes: string[]) => ({
+    description,
+    headers: requestIdHeader(),
+    content: { 'application/problem+json': { schema: { allOf: [ref('schemas', 'Problem'), { properties: { code: { enum: codes } } }] } } },
+  });
+  return {
+    [`${base}/{id}/${field}`]: {
+      parameters: [{ name: 'id', in: 'path', required: true, description: `The ${r.name}'s id.`, schema: { type: 'string', maxLength: idParams.properties.id.maxLength } }],
+      get: {
+        operationId: `download${r.name}${pascal(field)}`,
+        tags,
+        summary: `Open a ${r.name}'s ${field}`,
+        description: [
+          `Streams the bytes stored as the ${r.name}'s \`${field}\`, with the media type given at upload and their sha256 as \`ETag\`, always as an attachment.`,
+          `Opening is reading \`${field}\` in clear: a caller who sees the record but reads the field masked or not at all gets 403 with the policy's reason.`,
+          `The read counts against the caller's read budget for ${r.plural}; the \`download\` audit event (media type, size, sha256; never the bytes) commits before the first byte leaves. 404 for a record the caller may not see, and for one with no ${field} yet.`,
+        ].join(' '),
+        security: security(),
+        parameters: commonHeaders(),
+        responses: {
+          '200': {
+            description: 'The bytes.',
+            headers: { ...requestIdHeader(), ETag: { description: 'The sha256 of the bytes, quoted.', schema: { type: 'string' } } },
+            content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+          },
+          '400': badId,
+          '401': response('Unauthorized'),
+          '403': response('Forbidden'),
+          '404': notFound,
+          '429': budget,
+          ...tail,
+        },
+      },
+      put: {
+        operationId: `upload${r.name}${pascal(field)}`,
+        tags,
+        summary: `Store a ${r.name}'s ${field}`,
+        description: [
+          `The body is the file's raw bytes and \`Content-Type\` its media type; they replace any file the ${r.name} held. Uploading is updating \`${field}\`: the record must be visible to the caller (404),`,
+          `who needs \`update\` on it (\`FORBIDDEN\`) and on the field (\`FIELD_NOT_WRITABLE\`), decided before the body is read. Past \`DOCUMENT_MAX_BYTES\` (default 10 MiB) the answer is 413 and nothing is stored.`,
+          'The bytes, what is known of them and the `upload` audit event (media type, size, sha256) commit together.',
+        ].join(' '),
+        security: security(),
+        parameters: commonHeaders(),
+        requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
+        responses: {
+          '200': {
+            description: 'Stored; what is now known of the file.',
+            headers: requestIdHeader(),
+            content: { 'application/json': { schema: { type: 'object', required: ['mediaType', 'sizeBytes', 'sha256'], properties: STORED_FILE_PROPERTIES, additionalProperties: false } } },
+          },
+          '400': problem('`Content-Type` is missing or not a media type, or the id is too long.', ['VALIDATION_FAILED']),
+          '401': response('Unauthorized'),
+          '403': response('WriteForbidden'),
+          '404': notFound,
+          '413': problem('The file is larger than `DOCUMENT_MAX_BYTES` (`maxBytes` says how large it may be); nothing was stored.', ['PAYLOAD_TOO_LARGE']),
           ...tail,
         },
       },

@@ -8,7 +8,7 @@ export function toAppError(err: unknown): AppError {
   const e = err as Partial<FastifyError> & { code?: string };
   if (e.validation) return validationProblem({ ...e, validation: e.validation });
   if (e.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
-  if (e.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
+  if (e.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'The Content-Type is not one this endpoint takes: JSON bodies are application/json, uploads a media type such as application/pdf.');
   if (typeof e.code === 'string' && e.code.startsWith('FST_') && e.statusCode && e.statusCode < 500) {
     return new AppError('BAD_REQUEST', e.message ?? 'Bad request.');
   }

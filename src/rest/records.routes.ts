@@ -3,7 +3,9 @@ import { exportRecords } from '../core/record-export.service.js';
 import * as service from '../core/record.service.js';
 import type { RequestContext } from '../core/request-context.js';
 import type { ResourceModel } from '../model/model.js';
+import { downloadRecordFile, uploadRecordFile } from '../core/record-file.service.js';
 import { sendExport } from './export-stream.js';
+import { acceptRawBodies, incomingFile, sendFile } from './file-transfer.js';
 import { recordJson } from './record-json.js';
 
 /** The route schemas, exported for the OpenAPI document (openapi-model), which states them. */
@@ -52,11 +54,13 @@ type IdParams = { id: string };
  */
 export interface RecordRouteOptions {
   resource: ResourceModel;
+  /** The largest upload into a `file` field (DOCUMENT_MAX_BYTES). */
+  maxFileBytes: number;
   /** A delete of the resource's own (customers take their bookings and documents with them). */
   remove?: (ctx: RequestContext, id: string) => Promise<void>;
 }
 
-export async function recordRoutes(app: FastifyInstance, { resource, remove = (ctx, id) => service.deleteRecord(ctx, resource.name, id) }: RecordRouteOptions) {
+export async function recordRoutes(app: FastifyInstance, { resource, maxFileBytes, remove = (ctx, id) => service.deleteRecord(ctx, resource.name, id) }: RecordRouteOptions) {
   const base = `/v1/${resource.plural}`;
   const type = resource.name;
 
@@ -89,5 +93,20 @@ export async function recordRoutes(app: FastifyInstance, { resource, remove = (c
   app.delete<{ Params: IdParams }>(`${base}/:id`, { schema: { params: idParams } }, async (request, reply) => {
     await remove(request.guardContext('rest'), request.params.id);
     return reply.code(204).send();
+  });
+
+  if (!resource.file) return;
+  // The record's file: GET opens it, PUT stores the request's raw body as it (any media type).
+  const field = resource.file.field.name;
+  const filePath = `${base}/:id/${field}`;
+  app.get<{ Params: IdParams }>(filePath, { schema: { params: idParams } }, async (request, reply) =>
+    sendFile(reply, await downloadRecordFile(request.guardContext('rest'), type, request.params.id, field)),
+  );
+  await app.register(async (uploads) => {
+    acceptRawBodies(uploads);
+    uploads.put<{ Params: IdParams }>(filePath, { schema: { params: idParams } }, async (request) => {
+      const stored = await uploadRecordFile(request.guardContext('rest'), type, request.params.id, field, { ...incomingFile(request), maxBytes: maxFileBytes });
+      return { mediaType: stored.mediaType, sizeBytes: stored.sizeBytes, sha256: stored.sha256 };
+    });
   });
 }

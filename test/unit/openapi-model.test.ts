@@ -59,6 +59,12 @@ describe('the OpenAPI document of a model', () => {
           get: doc.paths[`/v1/${r.plural}/{id}`]!.get as Doc,
           update: doc.paths[`/v1/${r.plural}/{id}`]!.patch as Doc,
           delete: doc.paths[`/v1/${r.plural}/{id}`]!.delete as Doc,
+          ...(r.file
+            ? {
+                download: doc.paths[`/v1/${r.plural}/{id}/${r.file.field.name}`]!.get as Doc,
+                upload: doc.paths[`/v1/${r.plural}/{id}/${r.file.field.name}`]!.put as Doc,
+              }
+            : {}),
         };
         for (const [kind, op] of Object.entries(ops)) {
           const codes = documentedCodes(doc, op.responses);
