@@ -1,6 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenOnLoopback } from '../helpers/http-client.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
+import { runCli } from '../helpers/run-cli.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // A replay over a real port: people read customers as agents and an assistant, then
@@ -141,4 +145,26 @@ describe('POST /v1/policy/replay', () => {
     expect(allowed.length).toBeGreaterThanOrEqual(1);
     expect(allowed[0]).toMatchObject({ actor: { sub: 'root' }, resourceType: 'Policy', details: { days: 7, events: 8 } });
   });
+});
+
+describe('npm run policy -- replay', () => {
+  it('prints the changes per role and field, the people who lose a field, and the limits; --json gives the endpoint’s answer', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fieldguard-replay-')), 'candidate.yaml');
+    writeFileSync(file, MASK_EMAIL);
+    const env = { FIELDGUARD_TOKEN: await t.token('root', 'admin') };
+    const url = await listenOnLoopback(t.app);
+    const cli = await runCli('policy', ['replay', file, '--days', '7', '--url', url], env);
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    const n = alicesList.length;
+    expect(cli.stdout).toMatch(new RegExp(`^  agent +Customer\\.email +clear -> masked +${4 + n} reads, ${new Set([...alicesList, ids['Luca Bernardi']]).size} records$`, 'm'));
+    expect(cli.stdout).toMatch(/^ {2}carl +Customer\.email +clear -> masked +1 read, 1 record$/m);
+    expect(cli.stdout).toMatch(/^ {2}agent +Customer +record gone +1 read, 1 record$/m);
+    expect(cli.stdout).toContain('what a replay cannot know');
+    const json = await runCli('policy', ['replay', file, '--json', '--url', url], env);
+    expect(JSON.parse(json.stdout).changes).toHaveLength(1);
+    const refused = await runCli('policy', ['replay', file, '--url', url], { FIELDGUARD_TOKEN: await t.token('alice', 'agent') });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refused the replay \(403 FORBIDDEN/);
+  }, 60_000);
 });
