@@ -47,14 +47,14 @@ beforeAll(async () => {
   tokens.cardiologist = await t.idp.sign({ sub: 'dr-cuore', roles: ['cardiologist'], extra: { specialty: 'cardiology' } });
   tokens.dermatologist = await t.idp.sign({ sub: 'dr-pelle', roles: ['cardiologist'], extra: { specialty: 'dermatology' } });
   ids.mario = await create('patients', { fullName: 'Mario Bianchi', phone: '+39 333 123 4567', specialty: 'cardiology' });
-  ids.secret = await create('patients', { fullName: 'Greta Verdi', specialty: 'dermatology', privacyLevel: 'confidential', assignees: ['dr-pelle'] });
+  ids.secret = await create('patients', { fullName: 'Greta Verdi', specialty: 'dermatology', privacyLevel: 'confidential', assignees: ['dr-pelle', 'anna'] });
   ids.heart = await create('consultations', { patientId: ids.mario, specialty: 'cardiology', summary: 'Mild arrhythmia', seenAt: '2026-11-02T09:00:00Z' });
   ids.skin = await create('consultations', { patientId: ids.mario, specialty: 'dermatology', summary: 'Eczema', seenAt: '2026-11-03T09:00:00Z' });
   await create('consultations', { patientId: ids.secret, specialty: 'dermatology', summary: 'Follow-up', seenAt: '2026-11-04T09:00:00Z' });
 
   expect((await get('reception', `/v1/patients/${ids.mario}`))._access.masked).toEqual(['phone']);
-  // Reception sees Mario's two consultations, not those of the confidential patient.
-  expect((await get('reception', '/v1/consultations')).items).toHaveLength(2);
+  // Reception sees Mario's two consultations and, assigned to her, Greta's.
+  expect((await get('reception', '/v1/consultations')).items).toHaveLength(3);
   expect((await get('dpo', `/v1/consultations/${ids.heart}`))._access.masked).toEqual(['summary']);
   expect((await get('cardiologist', `/v1/consultations/${ids.heart}`)).summary).toBe('Mild arrhythmia');
   expect((await get('dermatologist', `/v1/patients/${ids.secret}`)).fullName).toBe('Greta Verdi');
@@ -71,13 +71,16 @@ describe('replaying a candidate of the clinic', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
-    // anna: Mario (1) and a list of 2; the DPO 1; dr-cuore 1; dr-pelle 1.
-    expect(body.totals).toEqual({ reads: 6, changed: 2, unchanged: 3, recordGone: 0, undecided: 1 });
+    // anna: Mario (1) and a list of 3; the DPO 1; dr-cuore 1; dr-pelle 1.
+    expect(body.totals).toEqual({ reads: 7, changed: 3, unchanged: 3, recordGone: 0, undecided: 1 });
     expect(body.changes).toEqual([
       { roles: 'cardiologist', resource: 'Patient', field: null, change: 'visible -> not visible', reads: 1, records: 1 },
+      // Greta's consultation: its own rules still let reception read it, its patient no longer exists for her.
+      { roles: 'reception', resource: 'Consultation', field: null, change: 'visible -> not visible', reads: 1, records: 1 },
       { roles: 'reception', resource: 'Patient', field: 'phone', change: 'masked -> withheld', reads: 1, records: 1 },
     ]);
     expect(body.losses).toContainEqual({ sub: 'anna', resource: 'Patient', field: 'phone', change: 'masked -> withheld', reads: 1, records: 1 });
+    expect(body.losses).toContainEqual({ sub: 'anna', resource: 'Consultation', field: 'seenAt', change: 'clear -> not visible', reads: 1, records: 1 });
     expect(body.losses).toContainEqual({ sub: 'dr-pelle', resource: 'Patient', field: 'fullName', change: 'clear -> not visible', reads: 1, records: 1 });
     expect(new Set(body.losses.map((l: { sub: string }) => l.sub))).toEqual(new Set(['anna', 'dr-pelle']));
     // The cardiologist's consultation rules name $principal.specialty, which the trail does not keep.
