@@ -135,6 +135,9 @@ describe('POST /v1/policy/replay', () => {
     const tooFar = await replay(DEFAULT, '?days=91');
     expect(tooFar.statusCode).toBe(400);
     expect(tooFar.json().code).toBe('VALIDATION_FAILED');
+    const asJson = await t.http({ method: 'POST', url: '/v1/policy/replay', headers: headers.root, payload: { policy: DEFAULT } });
+    expect(asJson.statusCode).toBe(415);
+    expect(asJson.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the candidate policy as application/yaml.' });
     const invalid = await replay(edit(DEFAULT, 'inherits: [assistant]', 'inherits: [nobody]'));
     expect(invalid.statusCode).toBe(422);
     expect(invalid.json().problems.join('\n')).toMatch(/unknown role "nobody"/);
