@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildAbility } from '../../src/policy/ability.js';
 import { compilePolicyText } from '../../src/policy/load-policy.js';
+import { notCompared } from '../../src/core/policy-replay-limits.js';
 import { claimDependence, decideCandidate, recordedView } from '../../src/policy/replay-decide.js';
 import { ReplayTally, type ReplayedRead } from '../../src/policy/replay-tally.js';
 
@@ -145,5 +146,23 @@ describe('deciding under the candidate', () => {
       visible: 'undecided',
       fields: { id: 'clear', phone: 'undecided', team: 'withheld', level: 'withheld' },
     });
+  });
+});
+
+describe('notCompared', () => {
+  const stored = (resources: string) => compilePolicyText(`resources:\n${resources}roles:\n  clerk:\n    can:\n      - { actions: [read], subject: Ticket }\n`, 'key');
+  const ticket = (...fields: string[]) => `  Ticket:\n    plural: tickets\n    fields:\n      id: { type: id }\n${fields.map((f) => `      ${f}: { type: string }\n`).join('')}`;
+  const note = (name: string) => `  ${name}:\n    plural: ${name.toLowerCase()}s\n    fields:\n      id: { type: id }\n`;
+
+  it('lists the resources and fields only one of the two policies declares', () => {
+    const inForce = stored(ticket('phone', 'fax') + note('Note'));
+    const candidate = stored(ticket('phone', 'email') + note('Memo'));
+    expect(notCompared(inForce, candidate)).toEqual([
+      { resource: 'Ticket', field: 'fax', reason: 'the candidate does not declare this field' },
+      { resource: 'Ticket', field: 'email', reason: 'only the candidate declares this field: no read of it was recorded' },
+      { resource: 'Note', field: null, reason: 'the candidate does not declare this resource: its reads are not replayed' },
+      { resource: 'Memo', field: null, reason: 'only the candidate stores this resource: no read of it was recorded' },
+    ]);
+    expect(notCompared(inForce, inForce)).toEqual([]);
   });
 });
