@@ -13,11 +13,14 @@ import { assertCan, audit, auditingDenials } from './guard.js';
 import { replayLimits, notCompared, type NotCompared } from './policy-replay-limits.js';
 import type { RequestContext } from './request-context.js';
 
-/** Bounds on one replay: how far back, how many events and record reads at most. */
+/** How far back a replay may look. */
 export const REPLAY_MAX_DAYS = 90;
-export const REPLAY_MAX_EVENTS = 50_000;
-export const REPLAY_MAX_READS = 200_000;
-const BATCH = 500;
+
+/**
+ * The work one replay may do: events and record reads at most, and the events read per
+ * batch (their records are loaded a batch at a time). One object, so a test may lower it.
+ */
+export const REPLAY_BOUNDS = { maxEvents: 50_000, maxReads: 200_000, batch: 500 };
 
 export interface PolicyReplay extends ReplayResult {
   policy: { inForce: string; candidate: string };
@@ -77,11 +80,11 @@ async function replay(ctx: RequestContext, candidate: Policy, since: Date): Prom
   let [events, reads, inferred, afterSeq, truncated] = [0, 0, 0, null as string | null, false];
   let replayedUntil: string | null = null;
   for (;;) {
-    const batch = await recordedReads(ctx.db, { since, afterSeq, resourceTypes: types, limit: BATCH });
+    const batch = await recordedReads(ctx.db, { since, afterSeq, resourceTypes: types, limit: REPLAY_BOUNDS.batch });
     if (batch.length === 0) break;
     const records = await loadRecords(ctx, batch);
     for (const event of batch) {
-      if (events >= REPLAY_MAX_EVENTS || reads + event.resourceIds.length > REPLAY_MAX_READS) {
+      if (events >= REPLAY_BOUNDS.maxEvents || reads + event.resourceIds.length > REPLAY_BOUNDS.maxReads) {
         truncated = true;
         break;
       }
@@ -90,7 +93,7 @@ async function replay(ctx: RequestContext, candidate: Policy, since: Date): Prom
       replayedUntil = event.occurredAt.toISOString();
       inferred += replayEvent(event, { inForce, candidate, records, abilities, tally });
     }
-    if (truncated || batch.length < BATCH) break;
+    if (truncated || batch.length < REPLAY_BOUNDS.batch) break;
     afterSeq = batch[batch.length - 1]!.seq;
   }
   return { scanned: { events, truncated, replayedUntil }, ...tally.result(), inferred, notCompared: notCompared(inForce, candidate), limits: replayLimits({ inForce, candidate, tally, inferred, truncated, replayedUntil }) };

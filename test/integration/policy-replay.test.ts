@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenOnLoopback } from '../helpers/http-client.js';
+import { REPLAY_BOUNDS } from '../../src/core/policy-replay.service.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -121,6 +122,22 @@ describe('POST /v1/policy/replay', () => {
     const body = (await replay(NAMES_FOR_ALL)).json();
     expect(body.changes).toEqual([{ roles: 'agent', resource: 'Customer', field: null, change: 'not visible -> visible', reads: 1, records: 1 }]);
     expect(body.losses).toEqual([]);
+  });
+
+  it('reads the trail in batches and stops at its cap on work, saying so', async () => {
+    const saved = { ...REPLAY_BOUNDS };
+    // The app runs in this process: lower its bounds for one replay.
+    Object.assign(REPLAY_BOUNDS, { batch: 2, maxEvents: 3 });
+    try {
+      const body = (await replay(MASK_EMAIL)).json();
+      // The first three events: alice's two reads of Giulia and her read of Vittoria.
+      expect(body.scanned).toMatchObject({ events: 3, truncated: true });
+      expect(body.totals).toEqual({ reads: 3, changed: 3, unchanged: 0, recordGone: 0, undecided: 0 });
+      expect(body.changes).toEqual([{ roles: 'agent', resource: 'Customer', field: 'email', change: 'clear -> masked', reads: 3, records: 2 }]);
+      expect(body.limits.join('\n')).toContain(`reads recorded after ${body.scanned.replayedUntil} were not replayed`);
+    } finally {
+      Object.assign(REPLAY_BOUNDS, saved);
+    }
   });
 
   it('finds no change replaying the policy in force', async () => {
