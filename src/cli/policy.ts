@@ -3,7 +3,8 @@ import { processIo, type PolicyCommand } from './policy/io.js';
 /**
  * `npm run policy -- <command> ...`: tools for the people who write policies. Each
  * command lives in its own module under src/cli/policy/ and is loaded only when called.
- * No database and no service configuration are needed: they work on files alone.
+ * check, test and diff need no database and no service: they work on files alone;
+ * replay asks the running service, which holds the audit trail and the records.
  */
 const commands: Record<string, { usage: string; summary: string; load: () => Promise<PolicyCommand> }> = {
   check: {
@@ -21,10 +22,15 @@ const commands: Record<string, { usage: string; summary: string; load: () => Pro
     summary: 'per role and field, what changes between two policy files',
     load: async () => (await import('./policy/diff.js')).diff,
   },
+  replay: {
+    usage: 'replay CANDIDATE [--days N] [--json] [--url URL]',
+    summary: 'the reads of the last N days (default 7) decided again under CANDIDATE, by the running service',
+    load: async () => (await import('./policy/replay.js')).replay,
+  },
 };
 
 function usage(): string {
-  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(24)} ${c.summary}`);
+  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(50)} ${c.summary}`);
   return `Usage: npm run policy -- <command>\n\nCommands:\n${lines.join('\n')}`;
 }
 

@@ -1,5 +1,5 @@
 import { createAbilityCache, type AppAbility } from './ability.js';
-import { loadPolicyFile, type Policy } from './load-policy.js';
+import { compilePolicyText, loadPolicyFile, type Policy } from './load-policy.js';
 import type { Principal } from '../auth/principal.js';
 
 export interface ActivePolicy {
@@ -31,6 +31,11 @@ export class PolicyStore {
   /** The ability for this caller under `policy` (cached per policy version and principal). */
   abilityFor(policy: Policy, principal: Principal): AppAbility {
     return this.abilities(policy, principal);
+  }
+
+  /** Compiles a policy that is not (yet) the running one, with the service's hash key; throws PolicyError. */
+  compileCandidate(text: string, name = 'candidate'): Policy {
+    return compilePolicyText(text, this.hashKey, name);
   }
 
   /** Re-reads the file; returns the previous and the new version. */

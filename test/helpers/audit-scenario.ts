@@ -96,6 +96,9 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   writeFileSync(policyFile, 'roles: [not, a, policy]\n');
   await call(422, { method: 'POST', url: '/v1/policy/reload' }, root);
   writeFileSync(policyFile, good);
+  const replay = { method: 'POST', url: '/v1/policy/replay?days=1', payload: good, headers: { 'content-type': 'application/yaml' } };
+  await call(200, replay, root);
+  await call(403, replay, eve);
 
   // Read budgets of one customer: a blocking one refuses the page, an alerting one lets it through.
   await call(429, { url: '/v1/customers?limit=2' }, await as('sam', 'skimmer'));

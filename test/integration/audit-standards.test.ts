@@ -30,6 +30,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   report: ['allowed', 'denied'],
   preview: ['allowed', 'denied'],
   reload: ['allowed', 'denied'],
+  replay: ['allowed', 'denied'],
   checkpoint: ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
 };
