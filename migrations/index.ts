@@ -13,6 +13,7 @@ import * as cursorKey from './2026-12-03T1600_cursor-key.js';
 import * as readBudgetPerResource from './2026-12-03T1800_read-budget-per-resource.js';
 import * as recordFiles from './2026-12-03T2100_record-files.js';
 import * as conditionIndexes from './2026-12-03T2110_condition-indexes.js';
+import * as accessRequests from './2026-12-03T2200_access-requests.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1800_read-budget-per-resource': readBudgetPerResource,
   '2026-12-03T2100_record-files': recordFiles,
   '2026-12-03T2110_condition-indexes': conditionIndexes,
+  '2026-12-03T2200_access-requests': accessRequests,
 };

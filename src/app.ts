@@ -20,6 +20,7 @@ import guardPlugin from './plugins/guard.plugin.js';
 import securityPlugin from './plugins/security.plugin.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { auditReportRoutes } from './rest/audit-report.routes.js';
+import { accessRequestRoutes } from './rest/access-requests.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
 import { auditVerifyRoutes } from './rest/audit-verify.routes.js';
 import { policyRoutes } from './rest/policy.routes.js';
@@ -55,6 +56,8 @@ export interface AppOptions {
   folderLock?: FolderLock;
   /** Told each start-up step as it completes (database, migrations, demo data): the server prints them. */
   onProgress?: (step: StartupStep) => void;
+  /** The clock access grants are judged by (tests move it); Date.now by default. */
+  clock?: () => number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -126,7 +129,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   const cursors = createListCursors(() => loadCursorKey(db));
   cursors.preload();
-  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors });
+  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors, ...(options.clock ? { clock: options.clock } : {}) });
   await app.register(healthRoutes);
   await app.register(docsPlugin, { model: policy.model, production: config.nodeEnv === 'production' });
   await app.register(async (api) => {
@@ -142,6 +145,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     if (ownDoors.has('Document')) await api.register(documentRoutes, { maxBytes: config.documentMaxBytes });
     // Every other stored resource of the model gets the generated door.
     for (const resource of generatedResources(policy.model)) await api.register(recordRoutes, { resource, maxFileBytes });
+    await api.register(accessRequestRoutes);
     await api.register(auditRoutes);
     await api.register(auditVerifyRoutes);
     await api.register(policyRoutes);

@@ -18,6 +18,7 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   CHAIN_BROKEN: { status: 409, title: 'Audit chain broken' },
   HAS_CHILDREN: { status: 409, title: 'Record has child records' },
+  REQUEST_NOT_PENDING: { status: 409, title: 'Access request already decided' },
   POLICY_INVALID: { status: 422, title: 'Invalid policy' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   BUDGET_EXCEEDED: { status: 429, title: 'Read budget exceeded' },

@@ -26,6 +26,8 @@ export interface AuditDecision {
   reason?: string | null;
   /** Structured extras (export ledger, anomaly figures, checkpoints); JSON, never field values. */
   details?: Record<string, unknown> | null;
+  /** Access grants that revealed fields of this response: recorded as `details.grants`. */
+  grants?: readonly string[];
 }
 
 /** An audit event as the feed publishes it: field names, never field values. */

@@ -68,7 +68,7 @@ function rowOf(ctx: AuditContext, decision: AuditDecision): PendingAuditRow {
     clientIp: ctx.clientIp,
     userAgent: ctx.userAgent,
     policyVersion: ctx.policyVersion,
-    details: decision.details ?? null,
+    details: decision.grants && decision.grants.length > 0 ? { ...decision.details, grants: [...decision.grants] } : (decision.details ?? null),
   };
 }
 

@@ -41,10 +41,14 @@ export function assertCan(ctx: RequestContext, action: Action, type: string, rec
   throw new AppError('FORBIDDEN', reason ?? `Your roles do not allow ${action} on ${type}.`);
 }
 
-/** Field decisions for the audit row: the union over every record in a response. */
-export function mergeDecisions(decisions: FieldDecision[]): Required<Pick<AuditDecision, 'fieldsClear' | 'fieldsMasked' | 'fieldsWithheld'>> {
+/**
+ * Field decisions for the audit row: the union over every record in a response, and the
+ * grants (approved access requests) that revealed any of them.
+ */
+export function mergeDecisions(decisions: FieldDecision[]): Required<Pick<AuditDecision, 'fieldsClear' | 'fieldsMasked' | 'fieldsWithheld'>> & Pick<AuditDecision, 'grants'> {
   // Records with the same pattern share one decision object: merge each once.
   const distinct = [...new Set(decisions)];
-  const union = (key: keyof FieldDecision) => [...new Set(distinct.flatMap((d) => d[key]))];
-  return { fieldsClear: union('clear'), fieldsMasked: union('masked'), fieldsWithheld: union('withheld') };
+  const union = (key: 'clear' | 'masked' | 'withheld') => [...new Set(distinct.flatMap((d) => d[key]))];
+  const grants = [...new Set(distinct.flatMap((d) => d.grants ?? []))];
+  return { fieldsClear: union('clear'), fieldsMasked: union('masked'), fieldsWithheld: union('withheld'), ...(grants.length > 0 ? { grants } : {}) };
 }

@@ -2,6 +2,7 @@ import { sql, type SqlBool } from 'kysely';
 import { sqlFilterFor, type SqlFilter } from '../data/policy-sql.js';
 import { AppError } from '../errors.js';
 import { permittedFields, renderRecord, resourceOf, type RenderedRecord } from '../policy/field-access.js';
+import { revealGranted } from './access-grants.js';
 import type { RequestContext } from './request-context.js';
 
 /**
@@ -19,8 +20,14 @@ export const visibleFilterFor = (ctx: RequestContext, type: string, table?: stri
 export const clearFilterFor = (ctx: RequestContext, type: string, field: string): SqlFilter =>
   sqlFilterFor(ctx.ability, ['read'], type, field) ?? NOTHING;
 
-export const renderAs = (ctx: RequestContext, type: string, record: object): RenderedRecord =>
-  renderRecord(ctx.ability, ctx.policy, type, record as Record<string, unknown>);
+/** The record as the caller sees it: their rules, and any live grant of theirs on it. */
+export function renderAs(ctx: RequestContext, type: string, record: object): RenderedRecord {
+  const values = record as Record<string, unknown>;
+  const rendered = renderRecord(ctx.ability, ctx.policy, type, values);
+  if (!ctx.grants || !ctx.grantStore) return rendered;
+  const idField = ctx.policy.model.resources.get(type)?.id.name ?? 'id';
+  return revealGranted(ctx.grants, ctx.grantStore.now(), type, values[idField], values, rendered);
+}
 
 /** 403 naming every sent field the caller's roles may not write on this record. */
 export function assertWritable(ctx: RequestContext, type: string, action: 'create' | 'update', record: object, input: object): void {

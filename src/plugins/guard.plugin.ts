@@ -8,6 +8,7 @@ import { RecentReads } from '../core/recent-reads.js';
 import type { RequestContext } from '../core/request-context.js';
 import type { Db } from '../data/database.js';
 import { AppError } from '../errors.js';
+import { GrantStore } from '../core/access-grants.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 
 declare module 'fastify' {
@@ -56,12 +57,19 @@ export function auditContextOf(
   };
 }
 
-async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore: PolicyStore; auditWriter: AuditWriter; cursors: ListCursors }) {
+async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore: PolicyStore; auditWriter: AuditWriter; cursors: ListCursors; clock?: () => number }) {
   app.decorate('db', options.db);
   app.decorate('policyStore', options.policyStore);
   app.decorate('auditWriter', options.auditWriter);
   const contexts = new WeakMap<FastifyRequest, RequestContext>();
   const recentReads = new RecentReads();
+  const grantStore = new GrantStore(options.db, options.clock);
+  // Before the handler, so rendering (synchronous) finds the caller's grants in memory.
+  // Only a person whose roles may ask for grants costs anything here.
+  app.addHook('preHandler', async (request) => {
+    const principal = request.principal;
+    if (principal && GrantStore.mayHoldGrants(app.policyStore.current.policy, principal)) await grantStore.refresh(principal.sub);
+  });
   app.decorateRequest('guardContext', function (this: FastifyRequest, channel: 'rest' | 'graphql') {
     const cached = contexts.get(this);
     if (cached) return cached;
@@ -79,6 +87,8 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore:
       cursors: options.cursors,
       principal,
       ability: app.policyStore.abilityFor(policy, principal),
+      grantStore,
+      grants: grantStore.activeFor(policy, principal),
       audit: auditContextOf(this, channel, principal, policy.version),
     };
     contexts.set(this, context);

@@ -9,6 +9,10 @@ export interface FieldDecision {
   clear: string[];
   masked: string[];
   withheld: string[];
+  /** Fields shown in clear only because an approved access request (a grant) reveals them. */
+  revealed?: readonly string[];
+  /** The ids of the grants that revealed them, for the audit row. */
+  grants?: readonly string[];
 }
 
 /** A record as the caller may see it: withheld fields absent, masked ones masked. */
@@ -110,12 +114,19 @@ function computeDecision(ability: AppAbility, resource: ResourcePolicy, type: st
   return Object.freeze(decision);
 }
 
-const summaries = new WeakMap<FieldDecision, Readonly<{ masked: readonly string[]; withheld: readonly string[] }>>();
+export type AccessSummary = Readonly<{ masked: readonly string[]; withheld: readonly string[]; revealed?: readonly string[] }>;
+const summaries = new WeakMap<FieldDecision, AccessSummary>();
 
-/** What a response says about a record's fields: masked and withheld. One object per shared decision. */
-export function accessSummary(decision: FieldDecision): Readonly<{ masked: readonly string[]; withheld: readonly string[] }> {
+/**
+ * What a response says about a record's fields: masked and withheld, and `revealed` where a
+ * grant showed fields the rules alone would not. One object per shared decision.
+ */
+export function accessSummary(decision: FieldDecision): AccessSummary {
   let summary = summaries.get(decision);
-  if (!summary) summaries.set(decision, (summary = Object.freeze({ masked: decision.masked, withheld: decision.withheld })));
+  if (!summary) {
+    const revealed = decision.revealed && decision.revealed.length > 0 ? { revealed: decision.revealed } : {};
+    summaries.set(decision, (summary = Object.freeze({ masked: decision.masked, withheld: decision.withheld, ...revealed })));
+  }
   return summary;
 }
 

@@ -5,6 +5,7 @@ import { conditionCompiler } from './compile-conditions.js';
 import { compileModel } from '../model/load-model.js';
 import { withBuiltInStorage } from '../model/built-in-storage.js';
 import type { Model } from '../model/model.js';
+import { compileRequestRules, type RequestRule } from './request-rules.js';
 import { policyDocumentSchema, type RuleSpec } from './policy-document.js';
 import { compileReadBudget, type BudgetableResource, type ReadBudget, type ReadBudgets } from './read-budget.js';
 import { formatPath, PolicySource, type PolicyPath } from './source-lines.js';
@@ -45,6 +46,8 @@ export interface Policy {
   readBudgets: ReadBudgets;
   /** The stored resources: tables, typed fields, parents (src/model). */
   model: Model;
+  /** What each role may ask to see beyond its rules (`mayRequest`), its parents' included. */
+  requestRules: ReadonlyMap<string, readonly RequestRule[]>;
 }
 
 export class PolicyError extends Error {
@@ -158,9 +161,17 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   };
   Object.keys(doc.roles).forEach((role) => resolve(role, []));
   const readBudgets = compileReadBudgets(ownBudgets, roles);
+  const requestContext = { fieldsOf: (subject: string) => resources.get(subject)?.fields, isRole: (name: string) => doc.roles[name] !== undefined, report };
+  const ownRequests = new Map(Object.entries(doc.roles).map(([role, spec]) => [role, compileRequestRules(role, spec.mayRequest, requestContext)]));
+  const requestRules = new Map(
+    Object.keys(doc.roles).map((role) => {
+      const lineage = (name: string, seen: string[]): string[] => (seen.includes(name) ? [] : [name, ...(doc.roles[name]?.inherits ?? []).flatMap((p) => lineage(p, [...seen, name]))]);
+      return [role, [...new Set(lineage(role, []).flatMap((r) => ownRequests.get(r) ?? []))]];
+    }),
+  );
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles, readBudgets, model: { ...model, conditionFields: conditionFieldsOf(ownRules) }, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };
+  return { version, resources, roles, readBudgets, model: { ...model, conditionFields: conditionFieldsOf(ownRules) }, requestRules, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };
 }
 
 /**

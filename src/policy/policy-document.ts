@@ -76,6 +76,23 @@ const readBudgetSchema = z
   });
 export type ReadBudgetSpec = z.infer<typeof readBudgetSchema>;
 
+/**
+ * What a role may ask to see, for one record at a time, beyond what its rules show: the
+ * fields, who approves (role names, or `$record.<field>` for the people a field of the
+ * record names, such as its assignees), the longest grant, and whether break-glass (no
+ * approver, a reason of real length, flagged) is allowed.
+ */
+const requestRuleSchema = z
+  .object({
+    subject: z.string().min(1),
+    fields: z.array(z.string().min(1)).min(1),
+    approvers: z.array(z.string().min(1)).default([]).describe('Roles, or `$record.<field>`: the subjects a field of the record names (e.g. `$record.assignees`).'),
+    maxMinutes: z.number().int().min(1).max(24 * 60).describe('The longest grant an approval gives, in minutes.'),
+    breakGlass: z.boolean().default(false).describe('May see at once, without an approver, giving a reason of at least 20 characters; flagged in the trail.'),
+  })
+  .strict();
+export type RequestRuleSpec = z.infer<typeof requestRuleSchema>;
+
 export const policyDocumentSchema = z
   .object({
     description: z.string().optional(),
@@ -91,6 +108,7 @@ export const policyDocumentSchema = z
           can: z.array(ruleSchema).default([]),
           cannot: z.array(ruleSchema.required({ reason: true })).default([]),
           readBudget: readBudgetSchema.optional(),
+          mayRequest: z.array(requestRuleSchema).default([]),
         })
         .strict(),
     ),

@@ -306,7 +306,11 @@ function resourceSchemas(r: ResourceModel, model: Model): Record<string, Json> {
           type: 'object',
           description: 'Which fields of this record were masked and which were withheld for this caller; every other field is clear.',
           required: ['masked', 'withheld'],
-          properties: { masked: { type: 'array', items: fieldRef }, withheld: { type: 'array', items: fieldRef } },
+          properties: {
+            masked: { type: 'array', items: fieldRef },
+            withheld: { type: 'array', items: fieldRef },
+            revealed: { type: 'array', items: fieldRef, description: 'Present only when an approved access request (a grant) shows these fields in clear, where the rules alone would not.' },
+          },
           additionalProperties: false,
         },
       },

@@ -100,6 +100,21 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   await call(200, replay, root);
   await call(403, replay, eve);
 
+  // Asking to see more: filed, approved, denied, break-glass, and a grant that expires.
+  const ask = (body: object) => ({ method: 'POST', url: '/v1/access-requests', payload: { resource: 'Customer', id: giulia, reason: 'Refund by bank transfer', minutes: 5, ...body } });
+  const granted = (await call(201, ask({ fields: ['iban'] }), alice)).json();
+  await call(403, ask({ fields: ['taxId'] }), alice);
+  await call(403, { method: 'POST', url: `/v1/access-requests/${granted.id}/approve`, payload: {} }, alice);
+  await call(200, { method: 'POST', url: `/v1/access-requests/${granted.id}/approve`, payload: {} }, carol);
+  const refusedRequest = (await call(201, ask({ fields: ['address'] }), alice)).json();
+  await call(403, { method: 'POST', url: `/v1/access-requests/${refusedRequest.id}/deny`, payload: {} }, alice);
+  await call(200, { method: 'POST', url: `/v1/access-requests/${refusedRequest.id}/deny`, payload: {} }, carol);
+  await call(201, ask({ fields: ['taxId'], breakGlass: true, reason: 'Fraud investigation by the bank' }), root);
+  await call(403, ask({ fields: ['iban'], breakGlass: true, reason: 'Fraud investigation by the bank' }), alice);
+  // Expiry is noticed when requests are next listed: move this grant's end into the past.
+  await t.database.query(`update access_requests set expires_at = now() - interval '1 second' where id = $1`, [granted.id]);
+  await call(200, { url: '/v1/access-requests' }, alice);
+
   // Read budgets of one customer: a blocking one refuses the page, an alerting one lets it through.
   await call(429, { url: '/v1/customers?limit=2' }, await as('sam', 'skimmer'));
   await call(200, { url: '/v1/customers?limit=2' }, await as('gil', 'glancer'));

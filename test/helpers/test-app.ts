@@ -57,7 +57,7 @@ export const testAppConfig = (databaseUrl: string, idp: TestIdentityProvider, en
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: Pick<AppOptions, 'onStatement'> & { beforeStart?: (database: TestDatabase) => Promise<void> } = {},
+  options: Pick<AppOptions, 'onStatement' | 'clock'> & { beforeStart?: (database: TestDatabase) => Promise<void> } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   // What exists before the service does (a CRM's own tables, for one).
@@ -70,7 +70,7 @@ export async function startTestApp(
     statements += 1;
     options.onStatement?.(sql);
   };
-  const app = await buildApp(config, { logStream, poolMax: database.poolMax, onStatement });
+  const app = await buildApp(config, { logStream, poolMax: database.poolMax, onStatement, ...(options.clock ? { clock: options.clock } : {}) });
   return {
     app,
     database,

@@ -31,6 +31,11 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   preview: ['allowed', 'denied'],
   reload: ['allowed', 'denied'],
   replay: ['allowed', 'denied'],
+  'access.requested': ['allowed', 'denied'],
+  'access.approved': ['allowed', 'denied'],
+  'access.denied': ['allowed', 'denied'],
+  'access.break_glass': ['allowed', 'denied'],
+  'access.expired': ['allowed'],
   checkpoint: ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
 };

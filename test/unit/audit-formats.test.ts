@@ -121,6 +121,7 @@ describe('ECS (golden)', () => {
         action: 'read',
         dataset: 'fieldguard.audit',
         provider: 'fieldguard',
+        severity: 1,
       },
       user: { id: 'alice', roles: ['agent'] },
       source: { ip: '10.0.0.7' },
@@ -149,5 +150,16 @@ describe('ECS (golden)', () => {
     expect(ecs).not.toHaveProperty('source');
     expect(ecs).not.toHaveProperty('user_agent');
     expect(ecs).not.toHaveProperty('trace');
+  });
+});
+
+describe('severity', () => {
+  it('is High (4) for break-glass in OCSF and ECS, Low (2) for a refusal, Informational (1) otherwise', () => {
+    const glass = { ...event, action: 'access.break_glass' };
+    expect(toOcsf(glass)).toMatchObject({ severity_id: 4, severity: 'High' });
+    expect(toEcs(glass)).toMatchObject({ event: { severity: 4 } });
+    expect(toOcsf({ ...event, outcome: 'denied' })).toMatchObject({ severity_id: 2, severity: 'Low' });
+    expect(toEcs({ ...event, outcome: 'denied' })).toMatchObject({ event: { severity: 2 } });
+    expect(toEcs(event)).toMatchObject({ event: { severity: 1 } });
   });
 });

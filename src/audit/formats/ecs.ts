@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../audit-event.js';
+import { BREAK_GLASS } from './ocsf.js';
 
 /** The ECS version these documents follow (the `api` event category is in it). */
 export const ECS_VERSION = '9.0.0';
@@ -27,6 +28,8 @@ export function toEcs(event: AuditEvent): Record<string, unknown> {
       ...(event.reason !== null && { reason: event.reason }),
       dataset: 'fieldguard.audit',
       provider: 'fieldguard',
+      // ECS leaves the scale to the source: OCSF's ids (4 High for break-glass, 2 Low for a refusal, 1).
+      severity: event.action === BREAK_GLASS ? 4 : allowed ? 1 : 2,
     },
     user: { ...(event.actor.sub !== null && { id: event.actor.sub }), roles: event.actor.roles },
     ...(event.clientIp !== null && { source: { ip: event.clientIp } }),

@@ -38,6 +38,15 @@ function activityOf(action: string) {
   }
 }
 
+/** OCSF severity: High (4) for break-glass, Low (2) for a refusal, else Informational (1). */
+function severityOf(action: string, allowed: boolean) {
+  if (action === BREAK_GLASS) return { severity_id: 4, severity: 'High' };
+  return allowed ? { severity_id: 1, severity: 'Informational' } : { severity_id: 2, severity: 'Low' };
+}
+
+/** The action of an access granted without an approver (core/access-request.service.ts). */
+export const BREAK_GLASS = 'access.break_glass';
+
 /**
  * One audit event as an OCSF API Activity event. Standard attributes carry what OCSF
  * models (who, what, from where, how it went); our extras (field decisions, purpose,
@@ -59,8 +68,8 @@ export function toOcsf(event: AuditEvent): Record<string, unknown> {
     type_name: `API Activity: ${activity.name}`,
     time: Date.parse(event.occurredAt),
     // A refusal is worth a look, not an alert: detection rules raise priority, not us.
-    severity_id: allowed ? 1 : 2,
-    severity: allowed ? 'Informational' : 'Low',
+    // Break-glass is the exception: someone saw data no approver allowed, by design.
+    ...severityOf(event.action, allowed),
     status_id: allowed ? 1 : 2,
     status: allowed ? 'Success' : 'Failure',
     ...(event.reason !== null && { status_detail: event.reason }),
