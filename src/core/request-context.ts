@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal.js';
+import type { PrincipalStatusStore } from '../auth/principal-status.js';
 import type { Log } from '../log.js';
 import type { AuditContext } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
@@ -27,4 +28,6 @@ export interface RequestContext {
   recentReads: RecentReads;
   /** Page cursors, sealed with the key every instance shares. */
   cursors: ListCursors;
+  /** Disabled people, in memory: a long response (an export) checks it again as it goes. */
+  principalStatus: PrincipalStatusStore;
 }

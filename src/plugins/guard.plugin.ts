@@ -1,5 +1,6 @@
 import type { AuditContext } from '../audit/audit-event.js';
 import type { Principal } from '../auth/principal.js';
+import type { PrincipalStatusStore } from '../auth/principal-status.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuditWriter } from '../audit/audit-writer.js';
@@ -56,7 +57,15 @@ export function auditContextOf(
   };
 }
 
-async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore: PolicyStore; auditWriter: AuditWriter; cursors: ListCursors }) {
+interface GuardOptions {
+  db: Db;
+  policyStore: PolicyStore;
+  auditWriter: AuditWriter;
+  cursors: ListCursors;
+  principalStatus: PrincipalStatusStore;
+}
+
+async function guardPlugin(app: FastifyInstance, options: GuardOptions) {
   app.decorate('db', options.db);
   app.decorate('policyStore', options.policyStore);
   app.decorate('auditWriter', options.auditWriter);
@@ -77,6 +86,7 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore:
       auditWriter: app.auditWriter,
       recentReads,
       cursors: options.cursors,
+      principalStatus: options.principalStatus,
       principal,
       ability: app.policyStore.abilityFor(policy, principal),
       audit: auditContextOf(this, channel, principal, policy.version),
