@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import { loadStatusEntries, PRINCIPAL_STATUS_CHANNEL } from '../data/principal-status.repository.js';
 import type { PrincipalStatusStore } from './principal-status.js';
 
+/** Pause between two attempts to reconnect. */
+const RETRY_MS = 200;
+
 export interface StatusListenerOptions {
   url: string;
   store: PrincipalStatusStore;
@@ -46,6 +49,7 @@ export function startStatusListener({ url, store, log, heartbeatMs, heartbeatTim
     gone.end().catch(() => {});
     if (!lost && !stopped) log.warn({ why }, 'principal status listener lost its connection; reconnecting');
     lost = true;
+    if (!stopped) setTimeout(() => void tick(), RETRY_MS).unref();
   };
 
   const connect = async () => {
@@ -101,6 +105,9 @@ export function startStatusListener({ url, store, log, heartbeatMs, heartbeatTim
     } finally {
       busy = false;
     }
+    // Disconnected: try again soon rather than a whole period later, so the memory is
+    // current again as soon as the database is (the request pool reconnects on demand).
+    if (!client && !stopped) setTimeout(() => void tick(), RETRY_MS).unref();
   };
 
   const interval = setInterval(() => void tick(), heartbeatMs);
