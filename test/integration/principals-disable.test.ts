@@ -146,7 +146,9 @@ describe('disabling a person', () => {
 });
 
 describe('an export streaming to a person who is disabled', () => {
-  it('is cut off, and the ledger says why', async () => {
+  // On PGlite (no DATABASE_URL) the service has one connection, which the streaming
+  // export holds: the admin's disable waits behind it, so the scenario cannot arise.
+  it.skipIf(!process.env.DATABASE_URL)('is cut off, and the ledger says why', async () => {
     const ROWS = 20_000;
     await t.database.query(
       `insert into customers (full_name, email, phone, notes) select 'Bulk customer ' || n, 'bulk' || n || '@example.com', '+39 347 000 ' || n, repeat('n', 200) from generate_series(1, $1::int) as n`,

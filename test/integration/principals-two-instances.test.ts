@@ -1,26 +1,35 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketClient, type HttpClient } from '../helpers/http-client.js';
+import { startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { signDevToken } from '../helpers/tokens.js';
 
 // Two real service processes on one database, as behind a load balancer. A person
 // disabled through one is refused by the other within a second, though the other had
 // just verified (and cached) their token; enabling them propagates the same way. The
 // time is measured from the disable's answer to the first refusal on the other
-// instance, and printed.
+// instance, and printed. On a PostgreSQL of the test's own (as the fault tests), so it
+// runs whatever the suite's mode.
 
 const SECRET = 'two-instances-dev-secret-0123456789abcdef';
 const ROUNDS = 5;
 
-let database: TestDatabase;
+let postgres: PrivatePostgres;
+let database: pg.Client;
 const servers: ServerProcess[] = [];
 let a: HttpClient & { close(): void };
 let b: HttpClient & { close(): void };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const env = { DATABASE_URL: database.url, AUTH_DEV_SECRET: SECRET, DATABASE_POOL_MAX: '3', LOG_LEVEL: 'warn' };
+  postgres = await startPrivatePostgres();
+  const admin = new pg.Client({ connectionString: postgres.adminUrl });
+  await admin.connect();
+  await admin.query('CREATE DATABASE fieldguard');
+  await admin.end();
+  database = new pg.Client({ connectionString: postgres.urlFor('fieldguard') });
+  await database.connect();
+  const env = { DATABASE_URL: postgres.urlFor('fieldguard'), AUTH_DEV_SECRET: SECRET, DATABASE_POOL_MAX: '3', LOG_LEVEL: 'warn' };
   // One after the other: the first applies the migrations and loads the demo data.
   servers.push(await startServerProcess({ ...env, DEMO_DATA: 'true' }));
   servers.push(await startServerProcess({ ...env, DEMO_DATA: 'false', MIGRATE_ON_START: 'false' }));
@@ -37,7 +46,8 @@ afterAll(async () => {
       await s.exited;
     }
   }
-  await database?.drop();
+  await database?.end();
+  await postgres?.destroy();
 }, 30_000);
 
 const token = (sub: string, role: string) => signDevToken({ sub, roles: [role], expiresIn: '15m' }, SECRET);
@@ -84,8 +94,8 @@ describe('two instances on one database', () => {
     for (const ms of [...disabledTimes, ...enabledTimes]) expect(ms).toBeLessThan(1_000);
 
     // B audited its refusals itself, naming the person.
-    const { rows } = await database.query(`select count(*)::int as n from audit_events where actor_sub = 'leo' and action = 'authenticate' and outcome = 'denied'`);
-    expect(rows[0].n).toBeGreaterThanOrEqual(ROUNDS);
+    const { rows } = await database.query<{ n: number }>(`select count(*)::int as n from audit_events where actor_sub = 'leo' and action = 'authenticate' and outcome = 'denied'`);
+    expect(rows[0]!.n).toBeGreaterThanOrEqual(ROUNDS);
   });
 
   it('refuses over GraphQL on the other instance too, and lists the person there with who disabled them', async () => {
