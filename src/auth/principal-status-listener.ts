@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { loadStatusEntries, PRINCIPAL_STATUS_CHANNEL } from '../data/principal-status.repository.js';
+import { loadStatusEntries, PRINCIPAL_STATUS_CHANNEL, type StatusEntry } from '../data/principal-status.repository.js';
 import type { PrincipalStatusStore } from './principal-status.js';
 
 /** Pause between two attempts to reconnect. */
@@ -133,12 +133,12 @@ export function startStatusListener({ url, store, log, heartbeatMs, heartbeatTim
   };
 }
 
-/** `{"sub": "...", "disabled": true, "revision": 42}`, as the table's trigger writes it; null if it is not that. */
-export function parseAnnouncement(payload: string | undefined): { sub: string; disabled: boolean; revision: bigint } | null {
+/** `{"sub": "...", "jti": "", "disabled": true, "revision": 42}`, as the table's trigger writes it; null if it is not that. */
+export function parseAnnouncement(payload: string | undefined): StatusEntry | null {
   try {
     const v = JSON.parse(payload ?? '') as Record<string, unknown>;
-    if (typeof v.sub !== 'string' || typeof v.disabled !== 'boolean' || !Number.isSafeInteger(v.revision)) return null;
-    return { sub: v.sub, disabled: v.disabled, revision: BigInt(v.revision as number) };
+    if (typeof v.sub !== 'string' || typeof v.jti !== 'string' || typeof v.disabled !== 'boolean' || !Number.isSafeInteger(v.revision)) return null;
+    return { sub: v.sub, jti: v.jti, disabled: v.disabled, revision: BigInt(v.revision as number) };
   } catch {
     return null;
   }

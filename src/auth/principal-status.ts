@@ -26,8 +26,9 @@ export class PrincipalStatusStore {
 
   /** A change, from an announcement or this instance's own write; an older revision than held is ignored. */
   apply(entry: StatusEntry): void {
-    const held = this.entries.get(entry.sub);
-    if (!held || held.revision < entry.revision) this.entries.set(entry.sub, entry);
+    const key = keyOf(entry.sub, entry.jti);
+    const held = this.entries.get(key);
+    if (!held || held.revision < entry.revision) this.entries.set(key, entry);
   }
 
   /**
@@ -52,14 +53,19 @@ export class PrincipalStatusStore {
     return this.maxStaleMs === null || this.now() - this.confirmedAt <= this.maxStaleMs;
   }
 
-  isDisabled(sub: string): boolean {
-    return this.entries.get(sub)?.disabled === true;
+  /** The person (`jti` omitted), or that one token of theirs, is disabled. */
+  isDisabled(sub: string, jti = ''): boolean {
+    return this.entries.get(keyOf(sub, jti))?.disabled === true;
   }
 
   /** Why this principal may not be served now, or null: 401 PRINCIPAL_DISABLED, or 503 while the memory may be stale. */
   refusal(principal: Principal): AppError | null {
     if (!this.current) return new AppError('UNAVAILABLE', 'Account status cannot be confirmed right now; try again shortly.', { retryAfter: 1 });
     if (this.isDisabled(principal.sub)) return new AppError('PRINCIPAL_DISABLED', 'This account has been disabled.');
+    if (principal.tokenId && this.isDisabled(principal.sub, principal.tokenId)) return new AppError('PRINCIPAL_DISABLED', 'This token has been disabled.');
     return null;
   }
 }
+
+// NUL cannot occur in a verified sub or jti (tokens carrying one are refused), so the pair is unambiguous.
+const keyOf = (sub: string, jti: string) => (jti ? `${sub}\u0000${jti}` : sub);

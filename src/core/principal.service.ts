@@ -14,13 +14,17 @@ export interface PrincipalView {
   firstSeen: string | null;
   lastSeen: string | null;
   disabled: boolean;
-  /** The last enable/disable decision: by whom, when and why; null if none was ever made. */
+  /** The last enable/disable decision about the person: by whom, when and why; null if none was ever made. */
   status: { disabled: boolean; reason: string | null; changedBy: string; changedAt: string } | null;
+  /** Single tokens of theirs disabled by `jti` (the person may still be enabled). */
+  disabledTokens: Array<{ jti: string; reason: string | null; changedBy: string; changedAt: string }>;
 }
 
 const reason = z.string().trim().min(1).max(500);
-const disableBody = z.object({ reason }).strict();
-const enableBody = z.object({ reason: reason.optional() }).strict();
+// A token id as the identity provider wrote it; control characters never come from one.
+const jti = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters').optional();
+const disableBody = z.object({ reason, jti }).strict();
+const enableBody = z.object({ reason: reason.optional(), jti }).strict();
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
@@ -35,24 +39,26 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
  * trigger announces it to the other instances, and this one knows at once.
  */
 export async function disablePrincipal(ctx: RequestContext, sub: string, body: unknown): Promise<PrincipalView> {
-  return changeStatus(ctx, sub, true, () => parse(disableBody, body).reason);
+  return changeStatus(ctx, sub, true, () => parse(disableBody, body));
 }
 
-/** Enables a person again; their tokens (those not expired) work from the next request on. */
+/** Enables a person (or one token of theirs) again; their tokens not expired work from the next request on. */
 export async function enablePrincipal(ctx: RequestContext, sub: string, body: unknown): Promise<PrincipalView> {
-  return changeStatus(ctx, sub, false, () => parse(enableBody, body).reason ?? null);
+  return changeStatus(ctx, sub, false, () => parse(enableBody, body));
 }
 
-async function changeStatus(ctx: RequestContext, sub: string, disabled: boolean, reasonOf: () => string | null): Promise<PrincipalView> {
+/** With `jti`, the decision is about that one token of the person's, not all of them. */
+async function changeStatus(ctx: RequestContext, sub: string, disabled: boolean, bodyOf: () => { reason?: string | undefined; jti?: string | undefined }): Promise<PrincipalView> {
   const action = disabled ? 'principal.disable' : 'principal.enable';
   return auditingDenials(ctx, { action, resourceType: TYPE, resourceIds: [sub] }, async () => {
     assertCan(ctx, 'update', TYPE);
-    const why = reasonOf();
+    const { reason: why = null, jti: token = '' } = bodyOf();
     // An admin locking themselves out is a mistake, not a leaver: another admin does it.
-    if (disabled && sub === ctx.principal.sub) throw new AppError('FORBIDDEN', 'You cannot disable yourself; ask another administrator.');
+    if (disabled && !token && sub === ctx.principal.sub) throw new AppError('FORBIDDEN', 'You cannot disable yourself; ask another administrator.');
     const entry = await ctx.db.transaction().execute(async (trx) => {
-      const changed = await setStatus(trx, sub, disabled, why, ctx.principal.sub);
-      await audit(ctx, { action, resourceType: TYPE, resourceIds: [sub], outcome: 'allowed', reason: why }, trx);
+      const changed = await setStatus(trx, sub, token, disabled, why, ctx.principal.sub);
+      const details = token ? { jti: token } : null;
+      await audit(ctx, { action, resourceType: TYPE, resourceIds: [sub], outcome: 'allowed', reason: why, details }, trx);
       return changed;
     });
     // Committed: this instance refuses the person now, before its own announcement arrives.
@@ -91,5 +97,6 @@ function view(row: PrincipalRow): PrincipalView {
       row.disabled === null
         ? null
         : { disabled: row.disabled, reason: row.reason, changedBy: row.changedBy!, changedAt: iso(row.changedAt)! },
+    disabledTokens: row.disabledTokens.map((t) => ({ ...t, changedAt: new Date(t.changedAt).toISOString() })),
   };
 }

@@ -1,9 +1,11 @@
 import { sql, type ColumnType } from 'kysely';
 import type { Db } from './database.js';
 
-/** `principal_status`: the last enable/disable decision per person (see its migration). */
+/** `principal_status`: the last enable/disable decision per person and per token (see its migration). */
 export interface PrincipalStatusTable {
   sub: string;
+  /** '' for the whole person, else one token's `jti`. */
+  jti: ColumnType<string, string | undefined, never>;
   disabled: boolean;
   reason: string | null;
   changedBy: string;
@@ -15,6 +17,8 @@ export interface PrincipalStatusTable {
 /** What an instance keeps in memory about one person: enough to refuse them, no more. */
 export interface StatusEntry {
   sub: string;
+  /** '' for the whole person, else one token's `jti`. */
+  jti: string;
   disabled: boolean;
   revision: bigint;
 }
@@ -24,19 +28,19 @@ export const PRINCIPAL_STATUS_CHANNEL = 'fieldguard_principal_status';
 
 /** Every person's status, for an instance (re)loading its memory. Small: only people ever disabled. */
 export async function loadStatusEntries(query: (text: string) => Promise<{ rows: Array<Record<string, unknown>> }>): Promise<StatusEntry[]> {
-  const { rows } = await query('SELECT sub, disabled, revision::text AS revision FROM principal_status');
-  return rows.map((r) => ({ sub: String(r.sub), disabled: r.disabled === true, revision: BigInt(String(r.revision)) }));
+  const { rows } = await query('SELECT sub, jti, disabled, revision::text AS revision FROM principal_status');
+  return rows.map((r) => ({ sub: String(r.sub), jti: String(r.jti), disabled: r.disabled === true, revision: BigInt(String(r.revision)) }));
 }
 
 /** Records a decision; the trigger stamps its revision and announces it on commit. */
-export async function setStatus(db: Db, sub: string, disabled: boolean, reason: string | null, by: string): Promise<StatusEntry> {
+export async function setStatus(db: Db, sub: string, jti: string, disabled: boolean, reason: string | null, by: string): Promise<StatusEntry> {
   const row = await db
     .insertInto('principalStatus')
-    .values({ sub, disabled, reason, changedBy: by, changedAt: sql<Date>`now()` })
-    .onConflict((oc) => oc.column('sub').doUpdateSet({ disabled, reason, changedBy: by, changedAt: sql<Date>`now()` }))
-    .returning(['sub', 'disabled', sql<string>`revision::text`.as('revision')])
+    .values({ sub, jti, disabled, reason, changedBy: by, changedAt: sql<Date>`now()` })
+    .onConflict((oc) => oc.columns(['sub', 'jti']).doUpdateSet({ disabled, reason, changedBy: by, changedAt: sql<Date>`now()` }))
+    .returning(['sub', 'jti', 'disabled', sql<string>`revision::text`.as('revision')])
     .executeTakeFirstOrThrow();
-  return { sub: row.sub, disabled: row.disabled, revision: BigInt(row.revision) };
+  return { sub: row.sub, jti: row.jti, disabled: row.disabled, revision: BigInt(row.revision) };
 }
 
 /** One person as `GET /v1/principals` shows them: seen in the trail, and their status. */
@@ -49,6 +53,8 @@ export interface PrincipalRow {
   reason: string | null;
   changedBy: string | null;
   changedAt: Date | null;
+  /** Their tokens disabled one by one (and still disabled), oldest decision first. */
+  disabledTokens: Array<{ jti: string; reason: string | null; changedBy: string; changedAt: string }>;
 }
 
 /**
@@ -63,7 +69,7 @@ export async function listPrincipals(db: Db, after: string | null, limit: number
       SELECT sub FROM (
         (SELECT DISTINCT actor_sub AS sub FROM audit_events WHERE actor_sub IS NOT NULL AND actor_sub > ${from} ORDER BY 1 LIMIT ${limit})
         UNION
-        (SELECT sub FROM principal_status WHERE sub > ${from} ORDER BY 1 LIMIT ${limit})
+        (SELECT DISTINCT sub FROM principal_status WHERE sub > ${from} ORDER BY 1 LIMIT ${limit})
       ) AS candidates
       ORDER BY sub LIMIT ${limit}`;
   const { rows } = await sql<PrincipalRow>`
@@ -72,8 +78,10 @@ export async function listPrincipals(db: Db, after: string | null, limit: number
       (SELECT a.actor_roles FROM audit_events a WHERE a.actor_sub = p.sub ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 1) AS roles,
       (SELECT min(a.occurred_at) FROM audit_events a WHERE a.actor_sub = p.sub) AS first_seen,
       (SELECT max(a.occurred_at) FROM audit_events a WHERE a.actor_sub = p.sub) AS last_seen,
-      s.disabled, s.reason, s.changed_by, s.changed_at
-    FROM page p LEFT JOIN principal_status s ON s.sub = p.sub
+      s.disabled, s.reason, s.changed_by, s.changed_at,
+      (SELECT coalesce(json_agg(json_build_object('jti', t.jti, 'reason', t.reason, 'changedBy', t.changed_by, 'changedAt', t.changed_at) ORDER BY t.changed_at, t.jti), '[]')
+        FROM principal_status t WHERE t.sub = p.sub AND t.jti <> '' AND t.disabled) AS disabled_tokens
+    FROM page p LEFT JOIN principal_status s ON s.sub = p.sub AND s.jti = ''
     ORDER BY p.sub`.execute(db);
   return rows;
 }

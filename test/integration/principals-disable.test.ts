@@ -115,6 +115,30 @@ describe('disabling a person', () => {
     expect((await enable(admin, odd)).json()).toMatchObject({ sub: odd, disabled: false });
   });
 
+  it('disables a single token by its jti, leaving the person\'s other tokens working', async () => {
+    const admin = await t.token('root', 'admin');
+    const stolen = await t.idp.sign({ sub: 'ivy', roles: ['agent'], extra: { jti: 'stolen-1' } });
+    const laptop = await t.idp.sign({ sub: 'ivy', roles: ['agent'], extra: { jti: 'laptop-2' } });
+    for (const token of [stolen, laptop]) expect((await t.http({ url: '/v1/customers?limit=1', headers: auth(token) })).statusCode).toBe(200);
+    const res = await t.http({ method: 'POST', url: '/v1/principals/ivy/disable', headers: auth(admin), payload: { reason: 'Token leaked in a ticket', jti: 'stolen-1' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ sub: 'ivy', disabled: false, status: null, disabledTokens: [{ jti: 'stolen-1', reason: 'Token leaked in a ticket', changedBy: 'root' }] });
+    const refused = await t.http({ url: '/v1/customers?limit=1', headers: auth(stolen) });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toMatchObject({ code: 'PRINCIPAL_DISABLED', detail: 'This token has been disabled.' });
+    expect((await graphql(t.app, stolen, '{ customers(first: 1) { nodes { id } } }')).body.errors![0].extensions.code).toBe('PRINCIPAL_DISABLED');
+    expect((await t.http({ url: '/v1/customers?limit=1', headers: auth(laptop) })).statusCode).toBe(200);
+    expect(await events(`action = 'principal.disable' and resource_ids = array['ivy']`, [])).toMatchObject([{ outcome: 'allowed', details: { jti: 'stolen-1' } }]);
+    // An admin may disable a token of their own (a leaked one), not themselves.
+    expect((await t.http({ method: 'POST', url: '/v1/principals/root/disable', headers: auth(admin), payload: { reason: 'x', jti: 'old' } })).statusCode).toBe(200);
+    expect((await t.http({ url: '/v1/customers?limit=1', headers: auth(admin) })).statusCode).toBe(200);
+    expect((await t.http({ method: 'POST', url: '/v1/principals/ivy/disable', headers: auth(admin), payload: { reason: 'x', jti: 'a\u0001b' } })).statusCode).toBe(400);
+
+    const back = await t.http({ method: 'POST', url: '/v1/principals/ivy/enable', headers: auth(admin), payload: { jti: 'stolen-1' } });
+    expect(back.json()).toMatchObject({ sub: 'ivy', disabled: false, disabledTokens: [] });
+    expect((await t.http({ url: '/v1/customers?limit=1', headers: auth(stolen) })).statusCode).toBe(200);
+  });
+
   it('lists the people seen in the trail with their roles, first and last seen and status, a page at a time', async () => {
     const admin = await t.token('root', 'admin');
     await t.http({ url: '/v1/customers?limit=1', headers: auth(await t.token('zoe', 'assistant')) });
