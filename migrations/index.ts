@@ -11,6 +11,7 @@ import * as auditAppendFunction from './2026-11-23T2200_audit-append-function.js
 import * as documentChunks from './2026-12-03T1000_document-chunks.js';
 import * as cursorKey from './2026-12-03T1600_cursor-key.js';
 import * as readBudgetPerResource from './2026-12-03T1800_read-budget-per-resource.js';
+import * as principalStatus from './2026-12-03T2100_principal-status.js';
 import * as recordFiles from './2026-12-03T2100_record-files.js';
 import * as conditionIndexes from './2026-12-03T2110_condition-indexes.js';
 import * as accessRequests from './2026-12-03T2200_access-requests.js';
@@ -29,6 +30,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1000_document-chunks': documentChunks,
   '2026-12-03T1600_cursor-key': cursorKey,
   '2026-12-03T1800_read-budget-per-resource': readBudgetPerResource,
+  '2026-12-03T2100_principal-status': principalStatus,
   '2026-12-03T2100_record-files': recordFiles,
   '2026-12-03T2110_condition-indexes': conditionIndexes,
   '2026-12-03T2200_access-requests': accessRequests,

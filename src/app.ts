@@ -24,6 +24,8 @@ import { accessRequestRoutes } from './rest/access-requests.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
 import { auditVerifyRoutes } from './rest/audit-verify.routes.js';
 import { policyRoutes } from './rest/policy.routes.js';
+import { principalRoutes } from './rest/principals.routes.js';
+import { startPrincipalStatus } from './auth/principal-status-source.js';
 import { bookingRoutes } from './rest/bookings.routes.js';
 import { documentRoutes } from './rest/documents.routes.js';
 import { docsPlugin } from './rest/docs.plugin.js';
@@ -71,7 +73,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     if (step.step === 'model') logModelPlan(step.plan, logger);
     options.onProgress?.(step);
   };
-  const { db, auditDb, close } = await openAppDatabase(config, { ...options, onProgress, model: policy.model }, logger);
+  const { db, auditDb, listenUrl, close } = await openAppDatabase(config, { ...options, onProgress, model: policy.model }, logger);
+  const principalStatus = await startPrincipalStatus(db, listenUrl, config.principalStatusMaxStaleMs, config.database.connectTimeoutMs, logger);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -83,11 +86,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // The router answers 414 past 100 characters by default: a `sub` in a path
+    // (/v1/principals/{sub}) may be 256 characters, each up to 12 when percent-encoded.
+    // Route schemas bound every parameter's decoded length; beyond them, 400.
+    routerOptions: { maxParamLength: 3072 },
     // A request body (an upload) must arrive within a minute; a client trickling bytes
     // would otherwise hold its database transaction, and a pool connection, forever.
     requestTimeout: 60_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
+  app.addHook('onClose', principalStatus.stop);
   app.addHook('onClose', close);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -123,14 +131,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const policyStore = new PolicyStore(policyFile, config.policyHashKey, policy);
   await app.register(authPlugin, {
     verifyToken: createTokenVerifier(config.auth),
+    principalStatus: principalStatus.store,
     onFailure: createAuthFailureAudit(auditWriter, () => policyStore.current.policy.version),
     // Refused credentials are audited, so they share the rate limit's bound, per address.
     failureLimit: { max: Math.min(config.http.rateLimitMax, 100), windowMs: config.http.rateLimitWindowMs },
   });
   const cursors = createListCursors(() => loadCursorKey(db));
   cursors.preload();
-  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors, ...(options.clock ? { clock: options.clock } : {}) });
-  await app.register(healthRoutes);
+  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors, principalStatus: principalStatus.store, ...(options.clock ? { clock: options.clock } : {}) });
+  await app.register(healthRoutes, { principalStatus: principalStatus.store });
   await app.register(docsPlugin, { model: policy.model, production: config.nodeEnv === 'production' });
   await app.register(async (api) => {
     // Authenticate before anything is parsed: anonymous callers get 401, not our parsers.
@@ -150,6 +159,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(auditVerifyRoutes);
     await api.register(policyRoutes);
     await api.register(auditReportRoutes);
+    await api.register(principalRoutes);
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;

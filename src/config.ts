@@ -17,6 +17,11 @@ export interface Config {
   auditGroupCommit: boolean;
   /** Largest document a caller may upload, in bytes (DOCUMENT_MAX_BYTES). */
   documentMaxBytes: number;
+  /**
+   * Longest time requests are answered on a memory of disabled people not proven current
+   * (its listener disconnected); after it, every request gets 503 until it is again.
+   */
+  principalStatusMaxStaleMs: number;
   database: DatabaseConfig;
   auth: AuthConfig;
   http: HttpConfig;
@@ -97,6 +102,7 @@ const schema = z.object({
   AUTH_DEV_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_JWKS_COOLDOWN_MS: millis(30_000),
   AUTH_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  PRINCIPAL_STATUS_MAX_STALE_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
   CORS_ORIGINS: origins.default([]),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(3000),
   RATE_LIMIT_WINDOW_MS: millis(60_000),
@@ -151,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditGroupCommit: e.AUDIT_GROUP_COMMIT,
     migrateOnStart: e.MIGRATE_ON_START,
     documentMaxBytes: e.DOCUMENT_MAX_BYTES,
+    principalStatusMaxStaleMs: e.PRINCIPAL_STATUS_MAX_STALE_MS,
     database: {
       poolMax: e.DATABASE_POOL_MAX,
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,

@@ -11,6 +11,7 @@ export const errorCodes = {
   INVALID_CURSOR: { status: 400, title: 'Invalid cursor' },
   FIELD_NOT_QUERYABLE: { status: 400, title: 'Field cannot be searched or sorted' },
   UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
+  PRINCIPAL_DISABLED: { status: 401, title: 'Account disabled' },
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   FIELD_NOT_WRITABLE: { status: 403, title: 'Field not writable' },
   NOT_FOUND: { status: 404, title: 'Not found' },

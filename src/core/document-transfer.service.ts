@@ -11,6 +11,7 @@ import { findVisibleDocument, getDocument } from './document.service.js';
 import { assertCan, audit } from './guard.js';
 import { validationError } from './record-access.js';
 import type { RequestContext } from './request-context.js';
+import { whileActive } from './while-active.js';
 import type { RenderedRecord } from '../policy/field-access.js';
 
 const uploadMeta = z.object({
@@ -86,6 +87,6 @@ export async function downloadDocument(ctx: RequestContext, id: string): Promise
     assertCan(ctx, 'read', DOCUMENT, doc, 'content');
     await enforceReadBudget(ctx, 'Customer', { action: 'download', resourceIds: [doc.customerId] }, [doc.customerId]);
     await audit(ctx, { action: 'download', resourceType: DOCUMENT, resourceIds: [id], outcome: 'allowed', fieldsClear: ['content'], details: documentDetails(doc) });
-    return { contentType: doc.contentType, sizeBytes: doc.sizeBytes, sha256: doc.sha256, body: content.readSlices(ctx.db, id, doc.sizeBytes) };
+    return { contentType: doc.contentType, sizeBytes: doc.sizeBytes, sha256: doc.sha256, body: whileActive(ctx, content.readSlices(ctx.db, id, doc.sizeBytes)) };
   });
 }

@@ -60,10 +60,11 @@ export function openExportLedger(ctx: RequestContext, format: string, exportEven
       const loggable = (e: unknown) => ({ type: (e as Error)?.name, code: (e as { code?: string })?.code });
       if (state === 'streaming') {
         state = 'aborted';
-        const cause = err ? 'stream_failed' : 'client_disconnected';
+        const code = (err as { code?: unknown } | null)?.code;
+        const cause = !err ? 'client_disconnected' : code === 'PRINCIPAL_DISABLED' ? 'principal_disabled' : 'stream_failed';
         // Nobody is left to answer: the failure is logged by the audit trail itself.
         record('export.aborted', { cause }).catch((e: unknown) => ctx.log.error({ err: loggable(e) }, 'export abort not recorded'));
-        if (err) ctx.log.warn({ err: loggable(err) }, 'export stream failed');
+        if (cause === 'stream_failed') ctx.log.warn({ err: loggable(err) }, 'export stream failed');
       }
       done(err);
     },

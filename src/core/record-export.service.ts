@@ -9,6 +9,7 @@ import { openExportLedger, type ExportLedger } from './export-ledger.js';
 import { assertCan, audit, auditingDenials } from './guard.js';
 import { countReads, modelOf, visibleWhere } from './record.service.js';
 import type { RequestContext } from './request-context.js';
+import { whileActive } from './while-active.js';
 
 const NOTHING = () => sql<SqlBool>`false`;
 
@@ -63,7 +64,8 @@ export async function exportRecords(ctx: RequestContext, type: string, format: s
 }
 
 async function* renderAll(ctx: RequestContext, r: ResourceModel, ids: string[], ledger: ExportLedger): AsyncIterable<RenderedRecord> {
-  for await (const record of records.streamRecords(ctx.db, r, ids)) {
+  // Cut off if the person is disabled meanwhile; the ledger records why.
+  for await (const record of whileActive(ctx, records.streamRecords(ctx.db, r, ids))) {
     ledger.countRow();
     yield renderRecord(ctx.ability, ctx.policy, r.name, record);
   }

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal.js';
+import type { PrincipalStatusStore } from '../auth/principal-status.js';
 import type { Log } from '../log.js';
 import type { AuditContext } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
@@ -32,4 +33,6 @@ export interface RequestContext {
   grantStore?: GrantStore;
   /** The caller's live grants by record; absent when they hold none. */
   grants?: ReadonlyMap<string, Grant>;
+  /** Disabled people, in memory: a long response (an export) checks it again as it goes. */
+  principalStatus: PrincipalStatusStore;
 }

@@ -33,6 +33,8 @@ export interface AppDatabase {
   db: Db;
   /** The audit writer's own connection, or `db` itself on one connection. */
   auditDb: Db;
+  /** Where a session of its own may LISTEN for announcements; null on embedded PGlite (one process). */
+  listenUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -87,5 +89,5 @@ export async function openAppDatabase(config: Config, options: AppDatabaseOption
     await close();
     throw err;
   }
-  return { db, auditDb, close };
+  return { db, auditDb, listenUrl: embedded || !connection.url ? null : connection.url, close };
 }

@@ -7,6 +7,7 @@ import type { BookingTable } from './booking.table.js';
 import type { CustomerTable } from './customer.table.js';
 import type { DocumentChunkTable, DocumentTable } from './document.table.js';
 import { PreparingClient } from './prepared-statements.js';
+import type { PrincipalStatusTable } from './principal-status.repository.js';
 import type { ServiceKeyTable } from './service-keys.js';
 
 export interface Database {
@@ -16,6 +17,7 @@ export interface Database {
   documentChunks: DocumentChunkTable;
   auditEvents: AuditEventTable;
   serviceKeys: ServiceKeyTable;
+  principalStatus: PrincipalStatusTable;
 }
 
 export type Db = Kysely<Database>;

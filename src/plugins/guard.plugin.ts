@@ -1,5 +1,6 @@
 import type { AuditContext } from '../audit/audit-event.js';
 import type { Principal } from '../auth/principal.js';
+import type { PrincipalStatusStore } from '../auth/principal-status.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuditWriter } from '../audit/audit-writer.js';
@@ -57,7 +58,17 @@ export function auditContextOf(
   };
 }
 
-async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore: PolicyStore; auditWriter: AuditWriter; cursors: ListCursors; clock?: () => number }) {
+interface GuardOptions {
+  db: Db;
+  policyStore: PolicyStore;
+  auditWriter: AuditWriter;
+  cursors: ListCursors;
+  principalStatus: PrincipalStatusStore;
+  /** The clock access grants are judged by (tests move it). */
+  clock?: () => number;
+}
+
+async function guardPlugin(app: FastifyInstance, options: GuardOptions) {
   app.decorate('db', options.db);
   app.decorate('policyStore', options.policyStore);
   app.decorate('auditWriter', options.auditWriter);
@@ -85,6 +96,7 @@ async function guardPlugin(app: FastifyInstance, options: { db: Db; policyStore:
       auditWriter: app.auditWriter,
       recentReads,
       cursors: options.cursors,
+      principalStatus: options.principalStatus,
       principal,
       ability: app.policyStore.abilityFor(policy, principal),
       grantStore,

@@ -18,6 +18,7 @@ describe('configuration from the environment', () => {
     [{ DATABASE_POOL_MAX: '0' }, /^Invalid configuration: DATABASE_POOL_MAX /],
     [{ DATABASE_CONNECT_TIMEOUT_MS: 'soon' }, /^Invalid configuration: DATABASE_CONNECT_TIMEOUT_MS /],
     [{ DATABASE_STATEMENT_TIMEOUT_MS: '10' }, /^Invalid configuration: DATABASE_STATEMENT_TIMEOUT_MS /],
+    [{ PRINCIPAL_STATUS_MAX_STALE_MS: '500' }, /^Invalid configuration: PRINCIPAL_STATUS_MAX_STALE_MS /],
     [{ NODE_ENV: 'production', AUTH_DEV_SECRET: 'x'.repeat(40) }, /AUTH_DEV_SECRET is refused when NODE_ENV=production/],
     [{ NODE_ENV: 'production' }, /AUTH_JWKS_URL is required/],
     [{ NODE_ENV: 'production', AUTH_JWKS_URL: 'http://idp.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, /AUTH_JWKS_URL must be https/],
@@ -37,6 +38,11 @@ describe('configuration from the environment', () => {
     expect(loadConfig({}).database).toEqual({ poolMax: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 15_000, preparedStatements: true });
     expect(loadConfig({ DATABASE_POOL_MAX: '3', DATABASE_CONNECT_TIMEOUT_MS: '800', DATABASE_STATEMENT_TIMEOUT_MS: '2000', DATABASE_PREPARED_STATEMENTS: 'false' }).database)
       .toEqual({ poolMax: 3, connectTimeoutMs: 800, statementTimeoutMs: 2_000, preparedStatements: false });
+  });
+
+  it('fails closed on a stale memory of disabled people after 5 s by default, configurable', () => {
+    expect(loadConfig({}).principalStatusMaxStaleMs).toBe(5_000);
+    expect(loadConfig({ PRINCIPAL_STATUS_MAX_STALE_MS: '2000' }).principalStatusMaxStaleMs).toBe(2_000);
   });
 
   it('refuses a prepared-statements switch that is not true or false', () => {
