@@ -1,5 +1,7 @@
 import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
+import { decideAccessRequest, listAccessRequests, REQUEST_STATUSES, requestAccess, type RequestStatus } from '../core/access-request.service.js';
 import { deleteCustomer } from '../core/customer-delete.service.js';
+import { AppError } from '../errors.js';
 import * as service from '../core/customer.service.js';
 import type { RequestContext } from '../core/request-context.js';
 import { bookingLoaders, bookingResolvers } from './booking.resolvers.js';
@@ -43,6 +45,25 @@ const customerResolvers: IResolvers = {
   },
 };
 
+/** Asking to see more: the same core as REST (core/access-request.service.ts). */
+const accessRequestResolvers: IResolvers = {
+  Query: {
+    accessRequests: async (_root, args: { status?: string | null }, { guard }: GraphQLContext) => {
+      if (args.status && !(REQUEST_STATUSES as readonly string[]).includes(args.status)) {
+        throw new AppError('VALIDATION_FAILED', `status: one of ${REQUEST_STATUSES.join(', ')}`);
+      }
+      return listAccessRequests(guard, (args.status ?? undefined) as RequestStatus | undefined);
+    },
+  },
+  Mutation: {
+    requestAccess: async (_root, args: { input: object }, { guard }: GraphQLContext) => requestAccess(guard, { ...args.input }),
+    approveAccessRequest: async (_root, args: { id: string; note?: string | null }, { guard }: GraphQLContext) =>
+      decideAccessRequest(guard, args.id, 'approve', args.note == null ? {} : { note: args.note }),
+    denyAccessRequest: async (_root, args: { id: string; note?: string | null }, { guard }: GraphQLContext) =>
+      decideAccessRequest(guard, args.id, 'deny', args.note == null ? {} : { note: args.note }),
+  },
+};
+
 /**
  * The hand-written doors the model keeps (model/own-doors.ts): customers, and bookings and
  * documents nested under them. A door the model does not keep has no field in the served
@@ -50,6 +71,7 @@ const customerResolvers: IResolvers = {
  */
 export function builtInResolvers(own: ReadonlySet<string>): { resolvers: IResolvers; loaders: MercuriusLoaders } {
   const parts = [
+    accessRequestResolvers,
     own.has('Customer') ? customerResolvers : {},
     own.has('Booking') ? bookingResolvers : {},
     own.has('Document') ? documentResolvers : {},

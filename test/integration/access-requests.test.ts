@@ -138,4 +138,23 @@ describe('asking to see more', () => {
     expect(event).toMatchObject({ actor_sub: 'olga', outcome: 'allowed', resource_ids: [ids.bruno] });
     expect(event!.details.breakGlass).toBe(true);
   });
+
+  it('works the same through GraphQL: request, the approvers’ queue, approve', async () => {
+    const filed = (
+      await graphql(t.app, tokens.agent!, `mutation ($input: AccessRequestInput!) { requestAccess(input: $input) { id status fields } }`, {
+        input: { resource: 'Customer', id: ids.bruno, fields: ['iban'], reason: 'Refund', minutes: 5 },
+      })
+    ).body;
+    expect(filed.errors).toBeUndefined();
+    expect(filed.data!.requestAccess).toMatchObject({ status: 'pending', fields: ['iban'] });
+    const id = filed.data!.requestAccess.id as string;
+    const queue = (await graphql(t.app, tokens.manager2!, `{ accessRequests(status: "pending") { id requester } }`)).body;
+    expect(queue.data!.accessRequests).toContainEqual({ id, requester: 'alice' });
+    const own = (await graphql(t.app, tokens.agent!, `mutation ($id: ID!) { approveAccessRequest(id: $id) { status } }`, { id })).body;
+    expect(own.errors![0].extensions.code).toBe('FORBIDDEN');
+    const approved = (await graphql(t.app, tokens.manager2!, `mutation ($id: ID!) { approveAccessRequest(id: $id, note: "ok") { status decidedBy } }`, { id })).body;
+    expect(approved.data!.approveAccessRequest).toEqual({ status: 'approved', decidedBy: 'maria' });
+    const bruno = (await graphql(t.app, tokens.agent!, `query ($id: ID!) { customer(id: $id) { iban access { revealed } } }`, { id: ids.bruno })).body;
+    expect(bruno.data!.customer).toEqual({ iban: 'IT60X0542811101000000654321', access: { revealed: ['iban'] } });
+  });
 });
