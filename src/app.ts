@@ -23,6 +23,7 @@ import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
 import { auditVerifyRoutes } from './rest/audit-verify.routes.js';
 import { policyRoutes } from './rest/policy.routes.js';
+import { decisionsRoutes } from './rest/decisions.routes.js';
 import { bookingRoutes } from './rest/bookings.routes.js';
 import { documentRoutes } from './rest/documents.routes.js';
 import { docsPlugin } from './rest/docs.plugin.js';
@@ -145,6 +146,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(auditRoutes);
     await api.register(auditVerifyRoutes);
     await api.register(policyRoutes);
+    await api.register(decisionsRoutes);
     await api.register(auditReportRoutes);
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });

@@ -31,6 +31,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   preview: ['allowed', 'denied'],
   reload: ['allowed', 'denied'],
   replay: ['allowed', 'denied'],
+  check: ['allowed'],
   checkpoint: ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
 };
