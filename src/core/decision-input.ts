@@ -90,7 +90,7 @@ export function checkRecords(ctx: RequestContext, r: DecidableResource, records:
       else if (f && field !== r.id.name && !fits(f, value)) errors.push({ pointer: at(i, field), detail: `must be ${f.type === 'string[]' ? 'a list of strings' : `${/^[aeiou]/.test(f.type) ? 'an' : 'a'} ${f.type}`} or null` });
     }
     for (const field of tested) {
-      if (!(field in record)) errors.push({ pointer: at(i, field), detail: `is required: the policy decides ${r.name} records on it (send null for an empty value)` });
+      if (!Object.hasOwn(record, field)) errors.push({ pointer: at(i, field), detail: `is required: the policy decides ${r.name} records on it (send null for an empty value)` });
     }
   });
   if (errors.length > 0) {

@@ -49,7 +49,7 @@ export async function renderRecords(ctx: RequestContext, request: RenderRequest)
       shownIds.push(recordId(r, record));
     }
     const ids = [...new Set(shownIds)];
-    await enforceReadBudget(ctx, r.name, { action: 'list', resourceIds: [] }, ids);
+    await enforceReadBudget(ctx, r.name, { action: 'list', resourceIds: [], details: { ...SOURCE } }, ids);
     const details = { ...SOURCE, records: records.length, dropped: droppedIds.length };
     const events: AuditDecision[] = [];
     if (ids.length > 0 || droppedIds.length === 0) {
@@ -67,7 +67,7 @@ export async function renderRecords(ctx: RequestContext, request: RenderRequest)
 
 /** A field the caller did not send is not in the answer, whatever the decision on it. */
 function onlySent(rendered: RenderedRecord, sent: Record<string, unknown>): RenderedRecord {
-  const values = Object.fromEntries(Object.entries(rendered.values).filter(([field]) => field in sent));
+  const values = Object.fromEntries(Object.entries(rendered.values).filter(([field]) => Object.hasOwn(sent, field)));
   return { values, access: rendered.access };
 }
 

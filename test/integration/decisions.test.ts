@@ -114,6 +114,9 @@ describe('POST /v1/decisions/render', () => {
     expect(over.headers['retry-after']).toBeDefined();
     const { rows } = await t.database.query(`select action, outcome from audit_events where actor_sub = 'sam' order by seq`);
     expect(rows.map((r) => `${r.action} ${r.outcome}`)).toEqual(['list allowed', 'list allowed', 'anomaly.bulk_access denied', 'list denied']);
+    // The refused render is told apart from a refused page of our own customers.
+    const [refusal] = (await t.database.query(`select details from audit_events where actor_sub = 'sam' and action = 'list' and outcome = 'denied'`)).rows;
+    expect(refusal.details).toEqual({ source: 'caller' });
   });
 
   it('refuses a role that reads no customers, audited as a denied list', async () => {
