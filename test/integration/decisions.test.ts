@@ -210,6 +210,8 @@ describe('a storage: none resource', () => {
     expect((await t.http({ url: '/v1/leads', headers: admin })).statusCode).toBe(404);
     const openapi = (await t.http({ url: '/openapi.json', headers: admin })).json();
     expect(Object.keys(openapi.paths).filter((p) => p.includes('lead'))).toEqual([]);
+    // ...but the decisions API names it among the resources it decides.
+    expect(openapi.components.schemas.DecisionResource.enum).toEqual(['Customer', 'Booking', 'Document', 'Lead']);
   });
 
   it('is rendered, checked, budgeted and audited like any other', async () => {
