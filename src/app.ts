@@ -26,6 +26,7 @@ import { auditVerifyRoutes } from './rest/audit-verify.routes.js';
 import { policyRoutes } from './rest/policy.routes.js';
 import { principalRoutes } from './rest/principals.routes.js';
 import { startPrincipalStatus } from './auth/principal-status-source.js';
+import { decisionsRoutes } from './rest/decisions.routes.js';
 import { bookingRoutes } from './rest/bookings.routes.js';
 import { documentRoutes } from './rest/documents.routes.js';
 import { docsPlugin } from './rest/docs.plugin.js';
@@ -158,6 +159,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(auditRoutes);
     await api.register(auditVerifyRoutes);
     await api.register(policyRoutes);
+    await api.register(decisionsRoutes);
     await api.register(auditReportRoutes);
     await api.register(principalRoutes);
   });

@@ -20,7 +20,7 @@ export const auditAll = (ctx: RequestContext, decisions: AuditDecision[], trx: D
  */
 export async function auditingDenials<T>(
   ctx: RequestContext,
-  what: Pick<AuditDecision, 'action' | 'resourceType' | 'resourceIds'>,
+  what: Pick<AuditDecision, 'action' | 'resourceType' | 'resourceIds' | 'details'>,
   work: () => Promise<T>,
 ): Promise<T> {
   try {

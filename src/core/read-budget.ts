@@ -21,7 +21,7 @@ import type { RequestContext } from './request-context.js';
 export async function enforceReadBudget(
   ctx: RequestContext,
   resourceType: string,
-  denied: Pick<AuditDecision, 'action' | 'resourceIds'>,
+  denied: Pick<AuditDecision, 'action' | 'resourceIds' | 'details'>,
   given: string[],
 ): Promise<void> {
   const budget = budgetFor(ctx.policy.readBudgets, resourceType, ctx.principal.roles);

@@ -33,5 +33,5 @@ export function withBuiltInStorage(model: Model, declared: Record<string, Resour
   const resources = new Map(model.resources);
   // Bookings and documents nest under their customer: its storage comes with theirs.
   for (const name of new Set(['Customer', ...missing])) if (!resources.has(name)) resources.set(name, builtInResources().get(name)!);
-  return { resources };
+  return { ...model, resources };
 }

@@ -1,7 +1,7 @@
 import type { PolicyPath } from '../policy/source-lines.js';
 import { checkPolicyOnlyField, compileField, type Report } from './field-checks.js';
 import type { ResourceSpec } from './model-document.js';
-import type { FieldModel, Model, ResourceModel } from './model.js';
+import type { CallerKeptResourceModel, FieldModel, Model, ResourceModel } from './model.js';
 import { parseTableName, snakeCase } from './names.js';
 import { checkGraphqlNames } from './graphql-names.js';
 import { checkRelations } from './relation-checks.js';
@@ -15,24 +15,59 @@ import { checkRelations } from './relation-checks.js';
  */
 export function compileModel(declared: Record<string, ResourceSpec>, report: Report): Model {
   const stored = new Map<string, ResourceModel>();
+  const callerKept = new Map<string, CallerKeptResourceModel>();
   for (const [name, spec] of Object.entries(declared)) {
     const path: PolicyPath = ['resources', name];
     if (spec.plural === undefined) checkPolicyOnly(spec, path, report);
-    else {
+    else if (spec.storage === 'none') {
+      const resource = compileCallerKept(name, spec, spec.plural, path, report);
+      if (resource) callerKept.set(name, resource);
+    } else {
       const resource = compileResource(name, spec, spec.plural, path, report);
       if (resource) stored.set(name, resource);
     }
   }
-  checkRelations(stored, declared, report);
+  checkRelations(stored, declared, report, callerKept);
   checkGraphqlNames(stored, report);
-  return { resources: stored };
+  return { resources: stored, callerKept };
 }
 
 function checkPolicyOnly(spec: ResourceSpec, path: PolicyPath, report: Report): void {
+  if (spec.storage !== undefined) report([...path, 'storage'], 'storage describes a resource of the data model: give the resource a plural');
   for (const key of ['table', 'adopt', 'parent'] as const) {
     if (spec[key] !== undefined) report([...path, key], `${key} describes a stored resource: give the resource a plural`);
   }
   for (const [field, fieldSpec] of Object.entries(spec.fields)) checkPolicyOnlyField(fieldSpec, [...path, 'fields', field], report);
+}
+
+/** Keys of a field that describe a column or a write: meaningless where fieldguard keeps nothing. */
+const COLUMN_KEYS = ['column', 'default', 'generated', 'required'] as const;
+
+/**
+ * A `storage: none` resource: typed fields (so records sent can be checked and the trail
+ * and budgets can name them by id) but nothing of a table: no table, adopt, parent (whose
+ * visibility fieldguard could not know), file, columns or defaults.
+ */
+function compileCallerKept(name: string, spec: ResourceSpec, plural: string, path: PolicyPath, report: Report): CallerKeptResourceModel | undefined {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) report(path, 'a resource with a plural is named in PascalCase (letters and digits)');
+  for (const key of ['table', 'adopt', 'parent'] as const) {
+    if (spec[key] !== undefined) report([...path, key], `${key} describes a table: a storage: none resource has none`);
+  }
+  const fields: FieldModel[] = [];
+  for (const [fieldName, fieldSpec] of Object.entries(spec.fields)) {
+    const fieldPath: PolicyPath = [...path, 'fields', fieldName];
+    for (const key of COLUMN_KEYS) {
+      if (fieldSpec[key] !== undefined) report([...fieldPath, key], `${key} describes a column: a storage: none resource has no table`);
+    }
+    if (fieldSpec.type === 'file') report([...fieldPath, 'type'], 'a file needs storage for its bytes: a storage: none resource has none');
+    const field = compileField(fieldName, fieldSpec, false, fieldPath, report);
+    if (field) fields.push(field);
+  }
+  const ids = fields.filter((f) => f.type === 'id');
+  if (ids.length === 0) report([...path, 'fields'], 'a resource with a plural needs one field of type id: records sent are named by it');
+  ids.slice(1).forEach((f) => report([...path, 'fields', f.name, 'type'], `a second id field: ${ids[0]!.name} already names the records`));
+  if (ids.length === 0) return undefined;
+  return { name, plural, fields, id: ids[0]! };
 }
 
 function compileResource(name: string, spec: ResourceSpec, plural: string, path: PolicyPath, report: Report): ResourceModel | undefined {

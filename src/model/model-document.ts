@@ -36,7 +36,11 @@ export const resourceSchema = z
       .string()
       .regex(/^[a-z][A-Za-z0-9]*$/, 'must be a lowerCamelCase name (letters and digits)')
       .optional()
-      .describe('Makes the resource stored: REST /v1/<plural>, GraphQL <plural>(...).'),
+      .describe('Makes the resource part of the data model: stored (REST /v1/<plural>, GraphQL <plural>(...)), or, with storage: none, kept by the caller and decided through /v1/decisions.'),
+    storage: z
+      .enum(['table', 'none'])
+      .optional()
+      .describe('table (default): fieldguard keeps the records in a table; none: the caller keeps them in its own system and sends them to /v1/decisions/render and /check (typed fields, no table, no generated routes). Needs a plural.'),
     table: z
       .string()
       .regex(/^([A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be name or schema.name')

@@ -1,7 +1,9 @@
 /**
- * The data model: the stored resources a policy declares (those with a `plural`), their
- * tables and typed fields. Resources without a plural are "policy-only" (rules and masks,
- * no storage, e.g. AuditEvent and Policy) and do not appear here.
+ * The data model: the resources a policy declares with a `plural`, their tables and typed
+ * fields. Most are stored in a table; those declared `storage: none` are kept by the
+ * caller in its own system (typed fields, no table, no doors of their own) and are
+ * decided through the decisions API. Resources without a plural are "policy-only" (rules
+ * and masks, no storage, e.g. AuditEvent and Policy) and do not appear here.
  */
 
 export const FIELD_TYPES = ['id', 'string', 'text', 'integer', 'decimal', 'boolean', 'date', 'timestamp', 'enum', 'string[]', 'ref', 'file'] as const;
@@ -79,9 +81,26 @@ export interface ChunkTable {
   owner: string;
 }
 
+/**
+ * A resource the caller keeps in its own system (`storage: none`): typed fields and an id
+ * to name its records in the trail and the read budgets, but no table, routes or GraphQL
+ * of its own. Its records reach fieldguard only in a decisions request.
+ */
+export interface CallerKeptResourceModel {
+  name: string;
+  plural: string;
+  fields: readonly FieldModel[];
+  id: FieldModel;
+}
+
 export interface Model {
   /** Stored resources by name, in the order the policy declares them. */
   resources: ReadonlyMap<string, ResourceModel>;
+  /**
+   * Resources declared `storage: none`, by name: never in `resources`, so nothing that
+   * plans tables or generates doors sees them.
+   */
+  callerKept?: ReadonlyMap<string, CallerKeptResourceModel>;
   /**
    * Per resource, the fields the policy's rules test in conditions (`when`): the record
    * filters every list and read runs in SQL, so managed tables get an index on each.

@@ -72,6 +72,10 @@ export function buildOpenApiDocument(model: Model, base: Json): OpenApiDocument 
   const insertAt = at < 0 ? basePaths.length : at;
   doc.paths = Object.fromEntries([...basePaths.slice(0, insertAt), ...generatedPaths, ...basePaths.slice(insertAt)]);
 
+  // The decisions API takes any resource of the model with a plural, stored or not.
+  const decidable = doc.components.schemas?.DecisionResource as Json | undefined;
+  if (decidable) decidable.enum = [...model.resources.keys(), ...(model.callerKept?.keys() ?? [])];
+
   // Components only the dropped doors used go with them (CustomerId, Booking, ...).
   pruneUnusedComponents(doc);
   if (generated.length === 0 && dropped.size === 0) return doc;

@@ -90,6 +90,14 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   const preview = { principal: { sub: 'alice', roles: ['agent'] }, resource: 'Customer', id: giulia };
   await call(200, { method: 'POST', url: '/v1/policy/preview', payload: preview }, root);
   await call(403, { method: 'POST', url: '/v1/policy/preview', payload: preview }, eve);
+  // Records the caller keeps: rendered (a list, its hidden record a denied list), checked.
+  const sent = [
+    { id: 'crm-1', fullName: 'Kept Elsewhere', phone: '+39 347 000 1111', privacyLevel: 'standard', assignees: [] },
+    { id: 'crm-2', fullName: 'Hidden Elsewhere', privacyLevel: 'confidential', assignees: ['bob'] },
+  ];
+  await call(200, { method: 'POST', url: '/v1/decisions/render', payload: { resource: 'Customer', action: 'read', records: sent } }, alice);
+  await call(403, { method: 'POST', url: '/v1/decisions/render', payload: { resource: 'Customer', action: 'read', records: sent } }, eve);
+  await call(200, { method: 'POST', url: '/v1/decisions/check', payload: { resource: 'Customer', actions: ['update', 'delete'], records: sent } }, alice);
   await call(200, { method: 'POST', url: '/v1/policy/reload' }, root);
   await call(403, { method: 'POST', url: '/v1/policy/reload' }, eve);
   const good = readFileSync(policyFile, 'utf8');

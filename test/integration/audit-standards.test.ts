@@ -36,6 +36,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   'access.denied': ['allowed', 'denied'],
   'access.break_glass': ['allowed', 'denied'],
   'access.expired': ['allowed'],
+  check: ['allowed'],
   checkpoint: ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
 };

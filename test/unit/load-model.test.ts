@@ -137,6 +137,46 @@ describe('the data model', () => {
     );
   });
 
+  it('keeps storage: none resources out of the stored model: typed fields, an id, no table', () => {
+    const doc = clinic();
+    doc.resources.Lead = {
+      plural: 'leads',
+      storage: 'none',
+      fields: { id: { type: 'id' }, fullName: { type: 'string', class: 'identity', mask: 'initials' }, patientId: { type: 'ref', resource: 'Patient' } },
+    };
+    doc.roles.doctor.readBudget = { leads: 5, window: '1h', onExceed: 'block' };
+    const { model, resources, readBudgets } = compilePolicy(doc, 'v', undefined);
+    expect(model.resources.has('Lead')).toBe(false);
+    expect(model.callerKept?.get('Lead')).toMatchObject({ plural: 'leads', id: { name: 'id' }, fields: [{ name: 'id' }, { name: 'fullName', type: 'string' }, { name: 'patientId', ref: 'Patient' }] });
+    expect(resources.get('Lead')?.masks.has('fullName')).toBe(true);
+    expect(readBudgets.has('Lead')).toBe(false); // the doctor does not read leads: nothing to limit
+
+    const bad = clinic();
+    bad.resources.Lead = {
+      plural: 'patients',
+      storage: 'none',
+      table: 'leads',
+      parent: { resource: 'Patient', field: 'patientId' },
+      fields: { name: { type: 'string', column: 'nm', required: true }, scan: { type: 'file' } },
+    };
+    bad.resources.Prospect = { plural: 'patients', storage: 'none', fields: { id: { type: 'id' } } };
+    bad.resources.Patient.fields.leadId = { type: 'ref', resource: 'Lead' };
+    bad.resources.AuditEvent.storage = 'none';
+    expect(problems(bad)).toEqual(
+      expect.arrayContaining([
+        'p.yaml resources.Lead.table: table describes a table: a storage: none resource has none',
+        'p.yaml resources.Lead.parent: parent describes a table: a storage: none resource has none',
+        'p.yaml resources.Lead.fields.name.column: column describes a column: a storage: none resource has no table',
+        'p.yaml resources.Lead.fields.name.required: required describes a column: a storage: none resource has no table',
+        'p.yaml resources.Lead.fields.scan.type: a file needs storage for its bytes: a storage: none resource has none',
+        'p.yaml resources.Lead.fields: a resource with a plural needs one field of type id: records sent are named by it',
+        'p.yaml resources.Prospect.plural: "patients" is already the plural of Patient',
+        'p.yaml resources.Patient.fields.leadId.resource: "Lead" is kept by the caller (storage: none): a stored record cannot point at it',
+        'p.yaml resources.AuditEvent.storage: storage describes a resource of the data model: give the resource a plural',
+      ]),
+    );
+  });
+
   it('refuses unknown keys, generated ids, and keeps reporting rules on fields the model lacks', () => {
     const doc = clinic();
     doc.resources.Patient.fields.id = { type: 'id', generated: 'created' };

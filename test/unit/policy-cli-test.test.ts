@@ -18,7 +18,7 @@ describe('policy test', () => {
   });
 
   // The examples are documentation a reader copies from: each ships its own cases.
-  for (const example of ['clinic', 'crm-adopt']) {
+  for (const example of ['clinic', 'crm-adopt', 'crm-decisions']) {
     it(`passes every case of policies/examples/${example}.tests.yaml`, async () => {
       const { code, out } = await runPolicyCommand(runTests, [projectFile('policies', 'examples', `${example}.yaml`), projectFile('policies', 'examples', `${example}.tests.yaml`)]);
       expect(out.filter((l) => l.startsWith('FAIL'))).toEqual([]);

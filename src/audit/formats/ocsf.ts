@@ -33,6 +33,7 @@ function activityOf(action: string) {
     case 'update':
     case 'delete':
       return ACTIVITIES[action];
+    // A decisions `check` reads no data: it answers what the user may do, so it is Other.
     default:
       return ACTIVITIES.other;
   }
