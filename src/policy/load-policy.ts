@@ -45,6 +45,8 @@ export interface Policy {
   readBudgets: ReadBudgets;
   /** The stored resources: tables, typed fields, parents (src/model). */
   model: Model;
+  /** The document as written (parsed YAML, before defaults): tools build edited candidates from it. */
+  document: unknown;
 }
 
 export class PolicyError extends Error {
@@ -160,7 +162,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   const readBudgets = compileReadBudgets(ownBudgets, roles);
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles, readBudgets, model: { ...model, conditionFields: conditionFieldsOf(ownRules) }, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };
+  return { version, resources, roles, readBudgets, model: { ...model, conditionFields: conditionFieldsOf(ownRules) }, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock, document: raw };
 }
 
 /**
