@@ -31,6 +31,8 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   preview: ['allowed', 'denied'],
   reload: ['allowed', 'denied'],
   replay: ['allowed', 'denied'],
+  access_review: ['allowed', 'denied'],
+  'access_review.attested': ['allowed', 'denied'],
   checkpoint: ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
 };
