@@ -3,6 +3,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendToChain } from '../../src/audit/audit-writer.js';
+import { contractSchema } from '../helpers/openapi-schema.js';
 import { openDatabase } from '../../src/data/database.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -68,6 +69,7 @@ describe('GET /v1/access-review', () => {
     // alice 3, rita 1; the events from before the window are not read.
     expect(first.scanned).toMatchObject({ events: 4, truncated: false });
     expect(first.people.map((p: any) => p.sub)).toEqual(['alice', 'rita']);
+    expect(contractSchema('AccessReview')(first)).toEqual([]);
   });
 
   it('sets each field a person holds against what they read', () => {
@@ -155,6 +157,7 @@ describe('POST /v1/access-review/attestations', () => {
     expect(rows[0]).toEqual({ seq: made.seq, actor_sub: 'eve', actor_roles: ['auditor'], resource_type: 'AccessReview', outcome: 'allowed', details: { scope: body.scope, note: body.note } });
     // The note is in the trail, never in a log line.
     expect(t.rawLogs.some((line) => line.includes('Quarterly review'))).toBe(false);
+    expect(contractSchema('AccessReviewAttestation')(made)).toEqual([]);
     const listed = (await get('eve', '/v1/access-review/attestations')).json();
     expect(listed.items[0]).toEqual(made);
   });
