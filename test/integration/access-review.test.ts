@@ -3,6 +3,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendToChain } from '../../src/audit/audit-writer.js';
+import { REVIEW_BOUNDS } from '../../src/core/access-review.service.js';
 import { contractSchema } from '../helpers/openapi-schema.js';
 import { openDatabase } from '../../src/data/database.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -142,6 +143,28 @@ describe('GET /v1/access-review', () => {
     const { rows } = await t.database.query(`select actor_sub, outcome, details from audit_events where action = 'access_review' order by seq`);
     expect(rows.filter((r) => r.outcome === 'denied').map((r) => r.actor_sub)).toEqual(['alice']);
     expect(rows.find((r) => r.outcome === 'allowed').details).toEqual({ days: 30, events: 4, people: 2, truncated: false });
+  });
+});
+
+describe('bounds', () => {
+  it('reads the trail in slices that add up to the whole, and stops at its cap saying so', async () => {
+    const saved = { ...REVIEW_BOUNDS };
+    try {
+      const whole = await review();
+      Object.assign(REVIEW_BOUNDS, { batch: 2 });
+      const sliced = await review();
+      for (const sub of ['alice', 'rita', 'root']) expect(personOf(sliced, sub)).toEqual(personOf(whole, sub));
+      expect(sliced.suggestions).toEqual(whole.suggestions);
+      Object.assign(REVIEW_BOUNDS, { batch: 2, maxEvents: 3 });
+      const capped = await review();
+      // The window's first three events are alice's reads.
+      const { rows } = await t.database.query(`select occurred_at from audit_events where actor_sub = 'alice' and action in ('read', 'list') and occurred_at > now() - interval '30 days' order by seq`);
+      expect(capped.scanned).toMatchObject({ events: 3, truncated: true, scannedUntil: rows[2].occurred_at.toISOString() });
+      expect(capped.people.map((p: any) => p.sub)).toEqual(['alice']);
+      expect(capped.limits.at(-1)).toContain('stopped at its cap of 3 events');
+    } finally {
+      Object.assign(REVIEW_BOUNDS, saved);
+    }
   });
 });
 
