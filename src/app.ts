@@ -19,6 +19,7 @@ import drainPlugin from './plugins/drain.plugin.js';
 import guardPlugin from './plugins/guard.plugin.js';
 import securityPlugin from './plugins/security.plugin.js';
 import { PolicyStore } from './policy/policy-store.js';
+import { accessReviewRoutes } from './rest/access-review.routes.js';
 import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { accessRequestRoutes } from './rest/access-requests.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
@@ -162,6 +163,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(decisionsRoutes);
     await api.register(auditReportRoutes);
     await api.register(principalRoutes);
+    await api.register(accessReviewRoutes);
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;

@@ -48,6 +48,8 @@ export interface Policy {
   model: Model;
   /** What each role may ask to see beyond its rules (`mayRequest`), its parents' included. */
   requestRules: ReadonlyMap<string, readonly RequestRule[]>;
+  /** The document as written (parsed YAML, before defaults): tools build edited candidates from it. */
+  document: unknown;
 }
 
 export class PolicyError extends Error {
@@ -171,7 +173,7 @@ export function compilePolicy(raw: unknown, version: string, hashKey: string | u
   );
 
   if (problems.length > 0) throw new PolicyError(problems);
-  return { version, resources, roles, readBudgets, model: { ...model, conditionFields: conditionFieldsOf(ownRules) }, requestRules, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock };
+  return { version, resources, roles, readBudgets, model: { ...model, conditionFields: conditionFieldsOf(ownRules) }, requestRules, claimsUsed: [...conditions.claimsUsed].sort(), usesClock: conditions.usesClock, document: raw };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createAbilityCache, type AppAbility } from './ability.js';
-import { compilePolicyText, loadPolicyFile, type Policy } from './load-policy.js';
+import { compilePolicy, compilePolicyText, loadPolicyFile, type Policy } from './load-policy.js';
 import type { Principal } from '../auth/principal.js';
 
 export interface ActivePolicy {
@@ -36,6 +36,11 @@ export class PolicyStore {
   /** Compiles a policy that is not (yet) the running one, with the service's hash key; throws PolicyError. */
   compileCandidate(text: string, name = 'candidate'): Policy {
     return compilePolicyText(text, this.hashKey, name);
+  }
+
+  /** Compiles a policy document built in memory (an edit suggested to a reviewer); throws PolicyError. */
+  compileDocument(document: unknown, version: string, name = 'candidate'): Policy {
+    return compilePolicy(document, version, this.hashKey, name);
   }
 
   /** Re-reads the file; returns the previous and the new version. */

@@ -122,6 +122,12 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   // Expiry is noticed when requests are next listed: move this grant's end into the past.
   await t.database.query(`update access_requests set expires_at = now() - interval '1 second' where id = $1`, [granted.id]);
   await call(200, { url: '/v1/access-requests' }, alice);
+  // Access reviews and their sign-offs.
+  await call(200, { url: '/v1/access-review?days=1' }, eve);
+  await call(403, { url: '/v1/access-review' }, alice);
+  const attestation = { method: 'POST', url: '/v1/access-review/attestations', payload: { scope: { days: 1 }, note: 'Standards scenario.' } };
+  await call(201, attestation, eve);
+  await call(403, attestation, alice);
 
   // Read budgets of one customer: a blocking one refuses the page, an alerting one lets it through.
   await call(429, { url: '/v1/customers?limit=2' }, await as('sam', 'skimmer'));

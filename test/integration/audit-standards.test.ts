@@ -37,6 +37,8 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   'access.break_glass': ['allowed', 'denied'],
   'access.expired': ['allowed'],
   check: ['allowed'],
+  access_review: ['allowed', 'denied'],
+  'access_review.attested': ['allowed', 'denied'],
   checkpoint: ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
 };

@@ -41,7 +41,12 @@ export function loadForCli(file: string, io: CliIo): LoadedPolicy | null {
  * validated the file, so this only picks out display facts, defensively.
  */
 function readRoleInfo(file: string, roles: string[]): Map<string, RoleInfo> {
-  const doc = parseYaml(readFileSync(file, 'utf8')) as { roles?: Record<string, { description?: unknown; inherits?: unknown }> };
+  return roleInfoOf(parseYaml(readFileSync(file, 'utf8')), roles);
+}
+
+/** The same display facts from a policy document already parsed (a candidate built in memory). */
+export function roleInfoOf(document: unknown, roles: string[]): Map<string, RoleInfo> {
+  const doc = (document ?? {}) as { roles?: Record<string, { description?: unknown; inherits?: unknown }> };
   return new Map(
     roles.map((role) => {
       const spec = doc.roles?.[role] ?? {};
