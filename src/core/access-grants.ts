@@ -29,6 +29,8 @@ const keyOf = (type: string, id: string) => `${type}\u0000${id}`;
 
 export class GrantStore {
   private readonly loaded = new Map<string, { atMs: number; grants: Grant[] }>();
+  /** activeFor's answer per loaded entry and policy: rendering a page asks once per record. */
+  private readonly active = new WeakMap<object, { policy: Policy; roles: string; map: ReadonlyMap<string, Grant> | undefined }>();
 
   constructor(
     private readonly db: Db,
@@ -64,16 +66,21 @@ export class GrantStore {
    * (a policy that no longer lets them ask takes the grant's effect away with it).
    */
   activeFor(policy: Policy, principal: Principal): ReadonlyMap<string, Grant> | undefined {
-    const grants = this.loaded.get(principal.sub)?.grants;
-    if (!grants || grants.length === 0) return undefined;
+    const entry = this.loaded.get(principal.sub);
+    if (!entry || entry.grants.length === 0) return undefined;
+    const roles = principal.roles.join('\u0000');
+    const memo = this.active.get(entry);
+    if (memo && memo.policy === policy && memo.roles === roles) return memo.map;
     const rules = requestRulesFor(policy.requestRules, principal.roles);
     const active = new Map<string, Grant>();
-    for (const g of grants) {
+    for (const g of entry.grants) {
       const askable = new Set(rules.filter((r) => r.subject === g.resourceType).flatMap((r) => r.fields));
       const fields = g.fields.filter((f) => askable.has(f));
       if (fields.length > 0) active.set(keyOf(g.resourceType, g.recordId), { ...g, fields });
     }
-    return active.size > 0 ? active : undefined;
+    const map = active.size > 0 ? active : undefined;
+    this.active.set(entry, { policy, roles, map });
+    return map;
   }
 }
 

@@ -24,9 +24,10 @@ export const clearFilterFor = (ctx: RequestContext, type: string, field: string)
 export function renderAs(ctx: RequestContext, type: string, record: object): RenderedRecord {
   const values = record as Record<string, unknown>;
   const rendered = renderRecord(ctx.ability, ctx.policy, type, values);
-  if (!ctx.grants || !ctx.grantStore) return rendered;
+  const grants = ctx.grantStore?.activeFor(ctx.policy, ctx.principal);
+  if (!grants) return rendered;
   const idField = ctx.policy.model.resources.get(type)?.id.name ?? 'id';
-  return revealGranted(ctx.grants, ctx.grantStore.now(), type, values[idField], values, rendered);
+  return revealGranted(grants, ctx.grantStore!.now(), type, values[idField], values, rendered);
 }
 
 /** 403 naming every sent field the caller's roles may not write on this record. */

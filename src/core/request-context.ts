@@ -7,7 +7,7 @@ import type { Db } from '../data/database.js';
 import type { AppAbility } from '../policy/ability.js';
 import type { Policy } from '../policy/load-policy.js';
 import type { PolicyStore } from '../policy/policy-store.js';
-import type { Grant, GrantStore } from './access-grants.js';
+import type { GrantStore } from './access-grants.js';
 import type { ListCursors } from './list-cursor.js';
 import type { RecentReads } from './recent-reads.js';
 
@@ -29,10 +29,8 @@ export interface RequestContext {
   recentReads: RecentReads;
   /** Page cursors, sealed with the key every instance shares. */
   cursors: ListCursors;
-  /** The instance's memory of approved access requests, and its clock. */
+  /** The instance's memory of approved access requests (the caller's grants), and its clock. */
   grantStore?: GrantStore;
-  /** The caller's live grants by record; absent when they hold none. */
-  grants?: ReadonlyMap<string, Grant>;
   /** Disabled people, in memory: a long response (an export) checks it again as it goes. */
   principalStatus: PrincipalStatusStore;
 }

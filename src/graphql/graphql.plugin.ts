@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import mercurius, { type IResolvers } from 'mercurius';
+import { GrantStore } from '../core/access-grants.js';
+import type { RequestContext } from '../core/request-context.js';
 import { AppError } from '../errors.js';
 import { bearerChallenge } from '../rest/problem.js';
 import type { Model } from '../model/model.js';
-import { resourcesWithOwnDoors } from '../model/own-doors.js';
 import { formatGraphQLError, queryErrors } from './errors.js';
 import { graphiqlPlugin } from './graphiql.plugin.js';
 import { GRAPHQL_RESPONSE_JSON, negotiateMediaType, responseStatus, type GraphQLOutcome } from './http-response.js';
@@ -12,7 +13,7 @@ import { checkQueryIsText, checkQueryLength, GRAPHQL_LIMITS, limitRules, noIntro
 import { generatedDoors } from './generated-schema.js';
 import { generatedResolvers, nodeOfAny } from './record.resolvers.js';
 import { builtInResolvers } from './resolvers.js';
-import { servedSchemaSdl } from './schema-sdl.js';
+import { servedParts, servedSchemaSdl } from './schema-sdl.js';
 
 export { loadSchemaSdl } from './schema-sdl.js';
 
@@ -38,7 +39,7 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
     app.log.info('The model has no stored resource: no GraphQL endpoint');
     return;
   }
-  const builtIn = builtInResolvers(resourcesWithOwnDoors(options.model));
+  const builtIn = builtInResolvers(servedParts(options.model));
   const doors = generatedDoors(options.model);
   const generated = generatedResolvers(doors, nodeOfAny(doors));
   const isGraphQL = (request: FastifyRequest) => request.routeOptions.url === '/graphql';
@@ -105,6 +106,12 @@ async function graphqlRoutes(app: FastifyInstance, options: { production: boolea
       // Fail closed: without `data`, no data of this request leaves (see responseStatus).
       return { statusCode: status, response: withData ? { data: execution.data ?? null, errors } : { errors } };
     },
+  });
+  // The caller's access grants, loaded once the query passed its limits (REST loads them
+  // in the guard's preHandler): rendering then finds them in memory.
+  app.graphql.addHook('preExecution', async (_schema, _document, context) => {
+    const guard = (context as { guard?: RequestContext }).guard;
+    if (guard?.grantStore && GrantStore.mayHoldGrants(guard.policy, guard.principal)) await guard.grantStore.refresh(guard.principal.sub);
   });
 }
 

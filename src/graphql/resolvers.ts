@@ -71,7 +71,7 @@ const accessRequestResolvers: IResolvers = {
  */
 export function builtInResolvers(own: ReadonlySet<string>): { resolvers: IResolvers; loaders: MercuriusLoaders } {
   const parts = [
-    accessRequestResolvers,
+    own.has('AccessRequest') ? accessRequestResolvers : {},
     own.has('Customer') ? customerResolvers : {},
     own.has('Booking') ? bookingResolvers : {},
     own.has('Document') ? documentResolvers : {},

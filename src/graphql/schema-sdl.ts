@@ -22,7 +22,7 @@ import { generatedDoors, generatedSdl } from './generated-schema.js';
  */
 export const loadSchemaSdl = () => readFileSync(projectFile('schema.graphql'), 'utf8');
 
-type OwnDoor = 'Customer' | 'Booking' | 'Document';
+type OwnDoor = 'Customer' | 'Booking' | 'Document' | 'AccessRequest';
 
 /**
  * What of schema.graphql belongs to each hand-written door: its types, and its fields on
@@ -43,7 +43,18 @@ export const BUILT_IN_PARTS: Readonly<Record<OwnDoor, { types: readonly string[]
     types: ['Document', 'DocumentConnection'],
     fields: { Query: ['document'], Mutation: ['deleteDocument'], Customer: ['documentPage', 'documents'] },
   },
+  // Asking to see more: served wherever the model stores any resource to ask about.
+  AccessRequest: {
+    types: ['AccessRequest', 'AccessRequestInput'],
+    fields: { Query: ['accessRequests'], Mutation: ['requestAccess', 'approveAccessRequest', 'denyAccessRequest'] },
+  },
 };
+
+/** The parts of schema.graphql `model` serves: the doors it keeps, and access requests when it stores anything. */
+export function servedParts(model: Model): ReadonlySet<string> {
+  const own = resourcesWithOwnDoors(model);
+  return new Set([...own, ...(model.resources.size > 0 ? ['AccessRequest'] : [])]);
+}
 
 /** The API's description when the customer door (which schema.graphql's describes) is not served. */
 const GENERIC_DESCRIPTION = [
@@ -81,7 +92,7 @@ const rootFields = (sdl: string): FieldDefinitionNode[] =>
  * PatientConnection beside Patient), naming what collides.
  */
 export function servedSchemaSdl(model: Model): string | null {
-  const own = resourcesWithOwnDoors(model);
+  const own = servedParts(model);
   const doors = generatedDoors(model);
   const allOwn = (Object.keys(BUILT_IN_PARTS) as OwnDoor[]).every((door) => own.has(door));
   if (allOwn && doors.length === 0) return loadSchemaSdl();

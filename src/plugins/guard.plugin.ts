@@ -77,8 +77,11 @@ async function guardPlugin(app: FastifyInstance, options: GuardOptions) {
   const grantStore = new GrantStore(options.db, options.clock);
   // Before the handler, so rendering (synchronous) finds the caller's grants in memory.
   // Only a person whose roles may ask for grants costs anything here.
+  // GraphQL loads them after validation instead (graphql.plugin.ts): a query its limits
+  // refuse runs no SQL at all.
   app.addHook('preHandler', async (request) => {
     const principal = request.principal;
+    if (request.routeOptions.url === '/graphql') return;
     if (principal && GrantStore.mayHoldGrants(app.policyStore.current.policy, principal)) await grantStore.refresh(principal.sub);
   });
   app.decorateRequest('guardContext', function (this: FastifyRequest, channel: 'rest' | 'graphql') {
@@ -100,7 +103,6 @@ async function guardPlugin(app: FastifyInstance, options: GuardOptions) {
       principal,
       ability: app.policyStore.abilityFor(policy, principal),
       grantStore,
-      grants: grantStore.activeFor(policy, principal),
       audit: auditContextOf(this, channel, principal, policy.version),
     };
     contexts.set(this, context);

@@ -188,7 +188,7 @@ describe('the clinic model over GraphQL', () => {
   it('serves no customer, booking or document door for a model without them', async () => {
     const sdl = printSchema(t.app.graphql.schema);
     const query = t.app.graphql.schema.getQueryType()!.getFields();
-    expect(Object.keys(query)).toEqual(['patient', 'patients', 'consultation', 'consultations', 'medicalDocument', 'medicalDocuments']);
+    expect(Object.keys(query)).toEqual(['accessRequests', 'patient', 'patients', 'consultation', 'consultations', 'medicalDocument', 'medicalDocuments']);
     for (const name of ['Customer', 'Booking', 'Document', 'CustomerConnection']) expect(t.app.graphql.schema.getType(name)).toBeUndefined();
     expect(sdl).not.toMatch(/\bcustomers?\b/i);
     expect(await errorCode('director', `{ customer(id: "1") { id } }`)).toBe('GRAPHQL_VALIDATION_FAILED');

@@ -37,8 +37,8 @@ const HIDE_CONFIDENTIAL = edit(
 /** Agents see every customer's name, confidential or not. */
 const NAMES_FOR_ALL = edit(
   DEFAULT,
-  '  agent:\n    description: Works with customers; phone masked, address and bank data withheld.\n    inherits: [assistant]\n    readBudget: { customers: 200, window: 1h, onExceed: block }\n    can:\n',
-  '  agent:\n    description: Works with customers; phone masked, address and bank data withheld.\n    inherits: [assistant]\n    readBudget: { customers: 200, window: 1h, onExceed: block }\n    can:\n      - { actions: [read], subject: Customer, fields: [id, fullName] }\n',
+  '        approvers: [manager]\n        maxMinutes: 30\n    can:\n',
+  '        approvers: [manager]\n        maxMinutes: 30\n    can:\n      - { actions: [read], subject: Customer, fields: [id, fullName] }\n',
 );
 
 let t: TestApp;
