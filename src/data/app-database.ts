@@ -37,8 +37,8 @@ export interface AppDatabase {
   listenUrl: string | null;
   /**
    * Opens another handle on the same database with the same settings, for work that must
-   * not wait on the requests' pool (audit delivery); null on embedded PGlite or a handle
-   * given by a caller. The opener closes it.
+   * not wait on the requests' pool (audit delivery); null on a single connection
+   * (PGlite) or a handle given by a caller. The opener closes it.
    */
   openOwn: ((poolMax: number) => Db) | null;
   close(): Promise<void>;
@@ -95,7 +95,8 @@ export async function openAppDatabase(config: Config, options: AppDatabaseOption
     await close();
     throw err;
   }
-  const ownConnections = !embedded && !options.db && connection.url !== '';
+  // One connection (PGlite, embedded or behind its socket) is one session for everyone.
+  const ownConnections = !embedded && !options.db && connection.url !== '' && poolMax > 1;
   return {
     db,
     auditDb,

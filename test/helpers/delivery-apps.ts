@@ -14,9 +14,10 @@ export interface DeliveryApp {
 /**
  * Several apps over one database in turn or side by side (restarts, two instances), as
  * audit delivery tests need: the first applies the migrations and loads the demo data.
+ * On the server at `serverUrl`, else as createTestDatabase chooses.
  */
-export async function deliveryDatabase() {
-  const database: TestDatabase = await createTestDatabase();
+export async function deliveryDatabase(serverUrl?: string) {
+  const database: TestDatabase = await createTestDatabase(serverUrl);
   const idp: TestIdentityProvider = await startIdentityProvider();
   const apps = new Set<FastifyInstance>();
   let first = true;

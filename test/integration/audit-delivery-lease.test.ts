@@ -1,19 +1,25 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
 import { deliveryDatabase, eventually, produceEvents, trailIds, type DeliveryApp } from '../helpers/delivery-apps.js';
 import { startSiemServer } from '../helpers/siem-server.js';
 
 // Two instances on one database, both configured to deliver: one holds the lease and
-// delivers; when it goes, the other takes over from the stored position.
+// delivers; when it goes, the other takes over from the stored position. On a PostgreSQL
+// of the test's own (as the other multi-instance tests), so it runs whatever the suite's
+// mode: on PGlite every connection shares one session, and a lease means nothing.
 
+let postgres: PrivatePostgres;
 let fixture: Awaited<ReturnType<typeof deliveryDatabase>>;
 let siem: Awaited<ReturnType<typeof startSiemServer>>;
 beforeAll(async () => {
-  fixture = await deliveryDatabase();
+  postgres = await startPrivatePostgres();
+  fixture = await deliveryDatabase(postgres.adminUrl);
   siem = await startSiemServer('splunk');
 });
 afterAll(async () => {
   await fixture?.close();
   await siem?.close();
+  await postgres?.destroy();
 });
 
 const held = (logs: DeliveryApp['logs']) => logs.filter((l) => l.msg === 'audit delivery: this instance holds the lease and delivers').length;
