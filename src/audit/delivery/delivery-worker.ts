@@ -6,7 +6,7 @@ import type { AuditEventRow } from '../../data/audit-event.table.js';
 import { toAuditEvent } from '../audit.repository.js';
 import { renderAuditEvent, type EventFormat } from '../formats/render.js';
 import { backoffMs } from './backoff.js';
-import { advancePosition, readEventsAfter, readPosition, recordFailure } from './delivery.repository.js';
+import { advancePosition, chainHead, readEventsAfter, readPosition, recordFailure } from './delivery.repository.js';
 import { SinkError, type AuditSink, type OutgoingEvent } from './sink.js';
 
 export interface DeliveryWorkerOptions {
@@ -59,6 +59,10 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
 
   const deliver = async (session: Db) => {
     let position = await readPosition(session, sink.name);
+    const head = await chainHead(session);
+    // A trail restored from an older backup: events appended from here on reuse positions
+    // the sink already has, and would not be sent until the trail grows past it.
+    if (BigInt(position) > BigInt(head)) log.warn({ ...logContext, position, head }, 'audit delivery position is past the end of the trail; set audit_delivery.last_seq to where the sink really is');
     let failures = 0;
     while (!signal.aborted) {
       const rows = await readEventsAfter(session, position, options.batchSize);

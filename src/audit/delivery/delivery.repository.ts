@@ -32,11 +32,16 @@ export async function readEventsAfter(db: Db, afterSeq: string, limit: number): 
   return db.selectFrom('auditEvents').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
 }
 
+/** The chain position of the newest event ('0' on an empty trail). */
+export async function chainHead(db: Db): Promise<string> {
+  const top = await db.selectFrom('auditEvents').select((eb) => eb.fn.max('seq').as('head')).executeTakeFirst();
+  return String(top?.head ?? 0);
+}
+
 /** Per sink, how many events of the chain it has not acknowledged yet. */
 export async function deliveryLag(db: Db, sinks: readonly string[]): Promise<Record<string, number>> {
-  const head = await db.selectFrom('auditEvents').select((eb) => eb.fn.max('seq').as('head')).executeTakeFirst();
   const positions = sinks.length === 0 ? [] : await db.selectFrom('auditDelivery').select(['sink', 'lastSeq']).where('sink', 'in', sinks).execute();
-  const headSeq = BigInt(head?.head ?? 0);
+  const headSeq = BigInt(await chainHead(db));
   const at = new Map(positions.map((p) => [p.sink, BigInt(p.lastSeq)]));
   return Object.fromEntries(sinks.map((sink) => [sink, Number(headSeq - (at.get(sink) ?? 0n))]));
 }
