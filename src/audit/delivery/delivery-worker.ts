@@ -109,11 +109,22 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     return true;
   };
 
+  // One process on one session (PGlite): nobody to exclude.
+  const unleased = async () => {
+    holding = true;
+    try {
+      await deliver(db);
+    } finally {
+      holding = false;
+    }
+    return true;
+  };
+
   const run = async () => {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const delivered = options.lease ? await db.connection().execute((session) => leased(session)()) : (await deliver(db), true);
+        const delivered = options.lease ? await db.connection().execute((session) => leased(session)()) : await unleased();
         failures = 0;
         if (!delivered) await pause(options.leaseRetryMs);
       } catch (err) {
