@@ -1,4 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, nanos, type JetStreamManager, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryDatabase, eventually, produceEvents, trailIds, type DeliveryApp } from '../helpers/delivery-apps.js';
@@ -102,5 +107,54 @@ describe('audit delivery to NATS JetStream', () => {
     const received = await streamContents();
     expect(received.map((r) => r.msgId)).toEqual(ids);
     await fixture.stop(second.app);
+  });
+});
+
+/** A spare loopback port: taken, read and released. */
+async function sparePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('audit delivery to a NATS server that is not there yet', () => {
+  let server: ChildProcess | undefined;
+  const store = mkdtempSync(join(tmpdir(), 'fg-nats-'));
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server!.once('exit', resolve));
+    }
+    rmSync(store, { recursive: true, force: true });
+  });
+
+  it('serves requests and records why while NATS is down, then delivers every event once it is up', async () => {
+    const fixture = await deliveryDatabase();
+    const port = await sparePort();
+    const url = `nats://127.0.0.1:${port}`;
+    const app = await fixture.start({ ...env, AUDIT_SINK_NATS_URL: url, AUDIT_SINK_NATS_STREAM: 'FG_LATE', AUDIT_SINK_NATS_SUBJECT_PREFIX: 'fglate.audit' });
+    try {
+      await produceEvents(app.http, fixture.token, 2);
+      const error = await eventually('the failure recorded', async () => {
+        const row = await fixture.database.query(`select last_error from audit_delivery where sink = 'nats'`);
+        return row.rows[0]?.last_error as string | undefined;
+      });
+      expect(error).toContain(`NATS at ${url} unavailable`);
+      expect((await app.app.auditDelivery.deliveryLag()).nats).toBeGreaterThan(0);
+
+      server = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' });
+      await eventually('delivery to catch up', async () => (await app.app.auditDelivery.deliveryLag()).nats === 0);
+      const late = await connect({ servers: url });
+      const lateJsm = await late.jetstreamManager();
+      const info = await lateJsm.streams.info('FG_LATE');
+      const ids: string[] = [];
+      for (let seq = 1; seq <= info.state.last_seq; seq++) ids.push((await lateJsm.streams.getMessage('FG_LATE', { seq })).header!.get('Nats-Msg-Id'));
+      await late.close();
+      expect(ids).toEqual(await trailIds(fixture.database));
+    } finally {
+      await fixture.close();
+    }
   });
 });
