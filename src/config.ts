@@ -143,7 +143,8 @@ const schema = z.object({
   RATE_LIMIT_WINDOW_MS: millis(60_000),
   AUDIT_SINKS: sinkList.default([]),
   AUDIT_SINK_FORMAT: z.enum(['json', 'ocsf', 'ecs']).default('ocsf'),
-  AUDIT_SINK_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  // 100 OCSF events (a few hundred KiB of JSON) stay well within a collector's request size limit.
+  AUDIT_SINK_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
   AUDIT_SINK_POLL_MS: millis(1_000),
   AUDIT_SINK_RETRY_MIN_MS: millis(500),
   AUDIT_SINK_RETRY_MAX_MS: millis(60_000),

@@ -58,7 +58,7 @@ describe('configuration from the environment', () => {
   });
 
   it('delivers the trail nowhere by default, and reads every AUDIT_SINK_* setting', () => {
-    expect(loadConfig({}).auditDelivery).toMatchObject({ sinks: [], format: 'ocsf', batchSize: 500, pollMs: 1_000, retryMinMs: 500, retryMaxMs: 60_000, leaseRetryMs: 5_000 });
+    expect(loadConfig({}).auditDelivery).toMatchObject({ sinks: [], format: 'ocsf', batchSize: 100, pollMs: 1_000, retryMinMs: 500, retryMaxMs: 60_000, leaseRetryMs: 5_000 });
     expect(loadConfig({}).auditDelivery.nats).toEqual({ url: 'nats://127.0.0.1:4222', subjectPrefix: 'fieldguard.audit', stream: 'FIELDGUARD_AUDIT', token: undefined, ackTimeoutMs: 5_000 });
     const config = loadConfig({
       AUDIT_SINKS: ' nats, http,nats',

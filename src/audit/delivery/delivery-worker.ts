@@ -93,7 +93,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     }
   };
 
-  const leased = (session: Db) => async () => {
+  const leased = async (session: Db) => {
     const key = sql`${LEASE_CLASS}::int, hashtext(${`audit-delivery:${sink.name}`})`;
     const got = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${key}) as locked`.execute(session);
     if (!got.rows[0]?.locked) return false;
@@ -124,7 +124,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const delivered = options.lease ? await db.connection().execute((session) => leased(session)()) : await unleased();
+        const delivered = options.lease ? await db.connection().execute(leased) : await unleased();
         failures = 0;
         if (!delivered) await pause(options.leaseRetryMs);
       } catch (err) {
