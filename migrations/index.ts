@@ -15,6 +15,7 @@ import * as principalStatus from './2026-12-03T2100_principal-status.js';
 import * as recordFiles from './2026-12-03T2100_record-files.js';
 import * as conditionIndexes from './2026-12-03T2110_condition-indexes.js';
 import * as accessRequests from './2026-12-03T2200_access-requests.js';
+import * as auditDelivery from './2026-12-03T2300_audit-delivery.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T2100_record-files': recordFiles,
   '2026-12-03T2110_condition-indexes': conditionIndexes,
   '2026-12-03T2200_access-requests': accessRequests,
+  '2026-12-03T2300_audit-delivery': auditDelivery,
 };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { createAuditWriter } from './audit/audit-writer.js';
+import { startAuditDelivery, type AuditDelivery } from './audit/delivery/audit-delivery.js';
 import { createAuthFailureAudit } from './auth/auth-audit.js';
 import authPlugin from './auth/auth.plugin.js';
 import { createTokenVerifier } from './auth/verify-token.js';
@@ -42,6 +43,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** "METHOD /url" of every route, for the contract test and diagnostics. */
     registeredRoutes: readonly string[];
+    /** The push of the trail to the SIEM sinks (AUDIT_SINKS): its lag per sink, for metrics. */
+    auditDelivery: Pick<AuditDelivery, 'sinks' | 'deliveryLag' | 'delivering'>;
   }
 }
 
@@ -75,7 +78,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     if (step.step === 'model') logModelPlan(step.plan, logger);
     options.onProgress?.(step);
   };
-  const { db, auditDb, listenUrl, close } = await openAppDatabase(config, { ...options, onProgress, model: policy.model }, logger);
+  const { db, auditDb, listenUrl, openOwn, close } = await openAppDatabase(config, { ...options, onProgress, model: policy.model }, logger);
   const principalStatus = await startPrincipalStatus(db, listenUrl, config.principalStatusMaxStaleMs, config.database.connectTimeoutMs, logger);
 
   const app = Fastify({
@@ -98,7 +101,23 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   app.addHook('onClose', principalStatus.stop);
-  app.addHook('onClose', close);
+  // Delivery reads the trail in the background once the app is ready, on connections of
+  // its own; it stops before the database closes (an unacknowledged batch is sent again).
+  let delivery: AuditDelivery | null = null;
+  app.addHook('onReady', async () => {
+    delivery = startAuditDelivery({ config: config.auditDelivery, log: logger, openOwn, shared: db });
+  });
+  app.addHook('onClose', async () => {
+    await delivery?.stop();
+    await close();
+  });
+  app.decorate('auditDelivery', {
+    get sinks() {
+      return config.auditDelivery.sinks;
+    },
+    deliveryLag: () => delivery?.deliveryLag() ?? Promise.resolve({}),
+    delivering: () => delivery?.delivering() ?? [],
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Responses carry personal data: no shared or browser cache may keep them.

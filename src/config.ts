@@ -25,6 +25,35 @@ export interface Config {
   database: DatabaseConfig;
   auth: AuthConfig;
   http: HttpConfig;
+  /** Pushing the audit trail to a SIEM; `sinks` empty means no delivery. */
+  auditDelivery: AuditDeliveryConfig;
+}
+
+/** Where and how the audit trail is pushed (AUDIT_SINK_*); see docs/audit.md. */
+export interface AuditDeliveryConfig {
+  sinks: Array<'nats' | 'http'>;
+  /** Which renderer of the feed a delivered event goes through. */
+  format: 'json' | 'ocsf' | 'ecs';
+  /** Most events read and sent at once. */
+  batchSize: number;
+  /** Pause between two looks at the trail once caught up: the longest an event waits to be sent. */
+  pollMs: number;
+  /** First pause after a failed send; doubled per failure up to `retryMaxMs`, with jitter. */
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** How often an instance not delivering tries to take the lease. */
+  leaseRetryMs: number;
+  nats: { url: string; subjectPrefix: string; stream: string; token: string | undefined; ackTimeoutMs: number };
+  http: {
+    url: string | undefined;
+    format: 'splunk' | 'elastic';
+    /** Secret: never logged. */
+    token: string | undefined;
+    authScheme: 'Bearer' | 'Splunk' | 'ApiKey';
+    /** Elastic `_index` of every document. */
+    index: string;
+    timeoutMs: number;
+  };
 }
 
 export interface HttpConfig {
@@ -72,6 +101,12 @@ const origins = z
   .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
   .pipe(z.array(z.url({ protocol: /^https?$/ }).regex(/^[^/]+\/\/[^/]+$/, 'must list bare origins (scheme://host[:port])')));
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const sinkList = z
+  .string()
+  .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
+  .pipe(z.array(z.enum(['nats', 'http'])));
+// A NATS subject token: letters, digits, `_` and `-`, joined by dots; no wildcards.
+const subjectPrefix = z.string().trim().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be dot-separated tokens of letters, digits, _ and -');
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -106,6 +141,25 @@ const schema = z.object({
   CORS_ORIGINS: origins.default([]),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(3000),
   RATE_LIMIT_WINDOW_MS: millis(60_000),
+  AUDIT_SINKS: sinkList.default([]),
+  AUDIT_SINK_FORMAT: z.enum(['json', 'ocsf', 'ecs']).default('ocsf'),
+  // 100 OCSF events (a few hundred KiB of JSON) stay well within a collector's request size limit.
+  AUDIT_SINK_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  AUDIT_SINK_POLL_MS: millis(1_000),
+  AUDIT_SINK_RETRY_MIN_MS: millis(500),
+  AUDIT_SINK_RETRY_MAX_MS: millis(60_000),
+  AUDIT_SINK_LEASE_RETRY_MS: millis(5_000),
+  AUDIT_SINK_NATS_URL: z.string().trim().regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// or tls:// URL').default('nats://127.0.0.1:4222'),
+  AUDIT_SINK_NATS_SUBJECT_PREFIX: subjectPrefix.default('fieldguard.audit'),
+  AUDIT_SINK_NATS_STREAM: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, _ or -').default('FIELDGUARD_AUDIT'),
+  AUDIT_SINK_NATS_TOKEN: z.string().min(1).optional(),
+  AUDIT_SINK_NATS_ACK_TIMEOUT_MS: millis(5_000),
+  AUDIT_SINK_HTTP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUDIT_SINK_HTTP_FORMAT: z.enum(['splunk', 'elastic']).default('splunk'),
+  AUDIT_SINK_HTTP_TOKEN: z.string().min(1).optional(),
+  AUDIT_SINK_HTTP_AUTH_SCHEME: z.enum(['Bearer', 'Splunk', 'ApiKey']).default('Bearer'),
+  AUDIT_SINK_HTTP_INDEX: z.string().trim().regex(/^[a-z0-9][a-z0-9._-]{0,254}$/, 'must be a lower-case Elastic index or data stream name').default('fieldguard-audit'),
+  AUDIT_SINK_HTTP_TIMEOUT_MS: millis(10_000),
 });
 
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -144,6 +198,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = e.AUTH_ISSUER ? 'AUTH_AUDIENCE' : 'AUTH_ISSUER';
     throw new ConfigError(`Invalid configuration: ${missing} is required with AUTH_JWKS_URL`);
   }
+  if (e.AUDIT_SINKS.includes('http') && !e.AUDIT_SINK_HTTP_URL) {
+    throw new ConfigError('Invalid configuration: AUDIT_SINK_HTTP_URL is required when AUDIT_SINKS names http');
+  }
+  if (e.AUDIT_SINK_RETRY_MIN_MS > e.AUDIT_SINK_RETRY_MAX_MS) {
+    throw new ConfigError('Invalid configuration: AUDIT_SINK_RETRY_MIN_MS must not exceed AUDIT_SINK_RETRY_MAX_MS');
+  }
+  if (production && e.AUDIT_SINK_HTTP_URL?.startsWith('http:') && !isLoopback(e.AUDIT_SINK_HTTP_URL)) {
+    // The token and the whole trail would cross the network in clear.
+    throw new ConfigError('Invalid configuration: AUDIT_SINK_HTTP_URL must be https when NODE_ENV=production (http only on loopback)');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -174,5 +238,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokenCacheMs: e.AUTH_TOKEN_CACHE_SECONDS * 1000,
     },
     http: { corsOrigins: e.CORS_ORIGINS, rateLimitMax: e.RATE_LIMIT_MAX, rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS },
+    auditDelivery: {
+      sinks: e.AUDIT_SINKS,
+      format: e.AUDIT_SINK_FORMAT,
+      batchSize: e.AUDIT_SINK_BATCH_SIZE,
+      pollMs: e.AUDIT_SINK_POLL_MS,
+      retryMinMs: e.AUDIT_SINK_RETRY_MIN_MS,
+      retryMaxMs: e.AUDIT_SINK_RETRY_MAX_MS,
+      leaseRetryMs: e.AUDIT_SINK_LEASE_RETRY_MS,
+      nats: {
+        url: e.AUDIT_SINK_NATS_URL,
+        subjectPrefix: e.AUDIT_SINK_NATS_SUBJECT_PREFIX,
+        stream: e.AUDIT_SINK_NATS_STREAM,
+        token: e.AUDIT_SINK_NATS_TOKEN,
+        ackTimeoutMs: e.AUDIT_SINK_NATS_ACK_TIMEOUT_MS,
+      },
+      http: {
+        url: e.AUDIT_SINK_HTTP_URL,
+        format: e.AUDIT_SINK_HTTP_FORMAT,
+        token: e.AUDIT_SINK_HTTP_TOKEN,
+        authScheme: e.AUDIT_SINK_HTTP_AUTH_SCHEME,
+        index: e.AUDIT_SINK_HTTP_INDEX,
+        timeoutMs: e.AUDIT_SINK_HTTP_TIMEOUT_MS,
+      },
+    },
   };
 }

@@ -35,6 +35,12 @@ export interface AppDatabase {
   auditDb: Db;
   /** Where a session of its own may LISTEN for announcements; null on embedded PGlite (one process). */
   listenUrl: string | null;
+  /**
+   * Opens another handle on the same database with the same settings, for work that must
+   * not wait on the requests' pool (audit delivery); null on a single connection
+   * (PGlite) or a handle given by a caller. The opener closes it.
+   */
+  openOwn: ((poolMax: number) => Db) | null;
   close(): Promise<void>;
 }
 
@@ -89,5 +95,13 @@ export async function openAppDatabase(config: Config, options: AppDatabaseOption
     await close();
     throw err;
   }
-  return { db, auditDb, listenUrl: embedded || !connection.url ? null : connection.url, close };
+  // One connection (PGlite, embedded or behind its socket) is one session for everyone.
+  const ownConnections = !embedded && !options.db && connection.url !== '' && poolMax > 1;
+  return {
+    db,
+    auditDb,
+    listenUrl: embedded || !connection.url ? null : connection.url,
+    openOwn: ownConnections ? (max: number) => openDatabase({ ...connection, poolMax: max }) : null,
+    close,
+  };
 }

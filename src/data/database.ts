@@ -2,6 +2,7 @@ import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { BaseLogger } from 'pino';
+import type { AuditDeliveryTable } from './audit-delivery.table.js';
 import type { AuditEventTable } from './audit-event.table.js';
 import type { BookingTable } from './booking.table.js';
 import type { CustomerTable } from './customer.table.js';
@@ -16,6 +17,7 @@ export interface Database {
   documents: DocumentTable;
   documentChunks: DocumentChunkTable;
   auditEvents: AuditEventTable;
+  auditDelivery: AuditDeliveryTable;
   serviceKeys: ServiceKeyTable;
   principalStatus: PrincipalStatusTable;
 }

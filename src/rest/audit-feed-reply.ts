@@ -1,12 +1,9 @@
 import type { FastifyReply } from 'fastify';
-import { toEcs } from '../audit/formats/ecs.js';
-import { toOcsf } from '../audit/formats/ocsf.js';
+import { renderAuditEvent } from '../audit/formats/render.js';
 import type { AuditFeedPage } from '../core/audit-feed.service.js';
 
 export const FEED_FORMATS = ['json', 'ndjson', 'ocsf', 'ecs'] as const;
 export type FeedFormat = (typeof FEED_FORMATS)[number];
-
-const mappers = { ocsf: toOcsf, ecs: toEcs } as const;
 
 /**
  * Sends one feed page in the asked format. Every format carries the resume position
@@ -21,6 +18,6 @@ export function sendFeedPage(reply: FastifyReply, format: FeedFormat, page: Audi
       return reply.type('application/x-ndjson').send(page.items.map((e) => `${JSON.stringify(e)}\n`).join(''));
     case 'ocsf':
     case 'ecs':
-      return reply.send({ items: page.items.map(mappers[format]), nextCursor: page.nextCursor });
+      return reply.send({ items: page.items.map((event) => renderAuditEvent(format, event)), nextCursor: page.nextCursor });
   }
 }

@@ -16,10 +16,9 @@ export interface TestDatabase {
 
 /**
  * A fresh, empty database for one test file: a new database on the server at
- * DATABASE_URL when set, else an in-memory PGlite.
+ * `serverUrl` (DATABASE_URL by default) when set, else an in-memory PGlite.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = process.env.DATABASE_URL;
+export async function createTestDatabase(serverUrl = process.env.DATABASE_URL): Promise<TestDatabase> {
   if (!serverUrl) {
     const embedded = await startEmbeddedPostgres(undefined, { maxConnections: 4 });
     // A fresh client per query: pglite-socket can drop a second long-lived connection

@@ -24,6 +24,14 @@ describe('configuration from the environment', () => {
     [{ NODE_ENV: 'production', AUTH_JWKS_URL: 'http://idp.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, /AUTH_JWKS_URL must be https/],
     [{ AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_AUDIENCE: 'a' }, /AUTH_ISSUER is required/],
     [{ AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_ISSUER: 'i', AUTH_DEV_SECRET: 'x'.repeat(40) }, /cannot be combined/],
+    [{ AUDIT_SINKS: 'nats,kafka' }, /^Invalid configuration: AUDIT_SINKS /],
+    [{ AUDIT_SINKS: 'http' }, /AUDIT_SINK_HTTP_URL is required when AUDIT_SINKS names http/],
+    [{ AUDIT_SINK_FORMAT: 'cef' }, /^Invalid configuration: AUDIT_SINK_FORMAT /],
+    [{ AUDIT_SINK_HTTP_FORMAT: 'loki' }, /^Invalid configuration: AUDIT_SINK_HTTP_FORMAT /],
+    [{ AUDIT_SINK_NATS_SUBJECT_PREFIX: 'audit.>' }, /^Invalid configuration: AUDIT_SINK_NATS_SUBJECT_PREFIX /],
+    [{ AUDIT_SINK_NATS_URL: 'http://127.0.0.1:4222' }, /^Invalid configuration: AUDIT_SINK_NATS_URL /],
+    [{ AUDIT_SINK_RETRY_MIN_MS: '5000', AUDIT_SINK_RETRY_MAX_MS: '1000' }, /AUDIT_SINK_RETRY_MIN_MS must not exceed/],
+    [{ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', AUDIT_SINKS: 'http', AUDIT_SINK_HTTP_URL: 'http://siem.example/services/collector' }, /AUDIT_SINK_HTTP_URL must be https/],
   ])('refuses %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -47,6 +55,28 @@ describe('configuration from the environment', () => {
 
   it('refuses a prepared-statements switch that is not true or false', () => {
     expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'yes' })).toThrow(/^Invalid configuration: DATABASE_PREPARED_STATEMENTS /);
+  });
+
+  it('delivers the trail nowhere by default, and reads every AUDIT_SINK_* setting', () => {
+    expect(loadConfig({}).auditDelivery).toMatchObject({ sinks: [], format: 'ocsf', batchSize: 100, pollMs: 1_000, retryMinMs: 500, retryMaxMs: 60_000, leaseRetryMs: 5_000 });
+    expect(loadConfig({}).auditDelivery.nats).toEqual({ url: 'nats://127.0.0.1:4222', subjectPrefix: 'fieldguard.audit', stream: 'FIELDGUARD_AUDIT', token: undefined, ackTimeoutMs: 5_000 });
+    const config = loadConfig({
+      AUDIT_SINKS: ' nats, http,nats',
+      AUDIT_SINK_FORMAT: 'ecs',
+      AUDIT_SINK_HTTP_URL: 'https://siem.example/_bulk',
+      AUDIT_SINK_HTTP_FORMAT: 'elastic',
+      AUDIT_SINK_HTTP_TOKEN: 'secret-token',
+      AUDIT_SINK_HTTP_AUTH_SCHEME: 'ApiKey',
+      AUDIT_SINK_NATS_SUBJECT_PREFIX: 'acme.fg-audit',
+    }).auditDelivery;
+    expect(config.sinks).toEqual(['nats', 'http']);
+    expect(config.format).toBe('ecs');
+    expect(config.nats.subjectPrefix).toBe('acme.fg-audit');
+    expect(config.http).toEqual({ url: 'https://siem.example/_bulk', format: 'elastic', token: 'secret-token', authScheme: 'ApiKey', index: 'fieldguard-audit', timeoutMs: 10_000 });
+  });
+
+  it('never repeats a sink token in its refusals', () => {
+    expect(() => loadConfig({ AUDIT_SINKS: 'http', AUDIT_SINK_HTTP_TOKEN: 'hunter2-token' })).toThrow(/^(?!.*hunter2)/);
   });
 
   it('treats empty variables as unset', () => {
