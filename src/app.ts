@@ -16,6 +16,9 @@ import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
 import drainPlugin from './plugins/drain.plugin.js';
+import metricsPlugin from './plugins/metrics.plugin.js';
+import { Metrics } from './metrics/registry.js';
+import { watchDatabase } from './metrics/database-metrics.js';
 import guardPlugin from './plugins/guard.plugin.js';
 import securityPlugin from './plugins/security.plugin.js';
 import { PolicyStore } from './policy/policy-store.js';
@@ -128,6 +131,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   registerProblemHandlers(app);
+  // After the problem handlers, so its refusals are problem+json; it counts every answer,
+  // refusals by draining, authentication or the rate limit included.
+  const metrics = new Metrics();
+  watchDatabase(metrics, db, auditDb);
+  await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(securityPlugin, config.http);
   const auditWriter = createAuditWriter(auditDb, logger, { groupCommit: config.auditGroupCommit });
   const policyStore = new PolicyStore(policyFile, config.policyHashKey, policy);

@@ -25,6 +25,8 @@ export interface Config {
   database: DatabaseConfig;
   auth: AuthConfig;
   http: HttpConfig;
+  /** Bearer token Prometheus sends to GET /metrics; unset, the endpoint answers 404. */
+  metricsToken: string | undefined;
 }
 
 export interface HttpConfig {
@@ -106,6 +108,13 @@ const schema = z.object({
   CORS_ORIGINS: origins.default([]),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(3000),
   RATE_LIMIT_WINDOW_MS: millis(60_000),
+  // Long and random, in the characters a bearer token may hold, so it can be sent as one.
+  METRICS_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .max(512, 'must be at most 512 characters')
+    .regex(/^[A-Za-z0-9._~+/=-]+$/, 'may only hold letters, digits and ._~+/=-')
+    .optional(),
 });
 
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -174,5 +183,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokenCacheMs: e.AUTH_TOKEN_CACHE_SECONDS * 1000,
     },
     http: { corsOrigins: e.CORS_ORIGINS, rateLimitMax: e.RATE_LIMIT_MAX, rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS },
+    metricsToken: e.METRICS_TOKEN,
   };
 }
