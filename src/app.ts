@@ -137,7 +137,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   watchDatabase(metrics, db, auditDb);
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(securityPlugin, config.http);
-  const auditWriter = createAuditWriter(auditDb, logger, { groupCommit: config.auditGroupCommit });
+  const auditWriter = createAuditWriter(auditDb, logger, { groupCommit: config.auditGroupCommit, metrics });
   const policyStore = new PolicyStore(policyFile, config.policyHashKey, policy);
   await app.register(authPlugin, {
     verifyToken: createTokenVerifier(config.auth),
@@ -145,10 +145,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     onFailure: createAuthFailureAudit(auditWriter, () => policyStore.current.policy.version),
     // Refused credentials are audited, so they share the rate limit's bound, per address.
     failureLimit: { max: Math.min(config.http.rateLimitMax, 100), windowMs: config.http.rateLimitWindowMs },
+    onRefused: (reason) => metrics.authFailed(reason),
   });
   const cursors = createListCursors(() => loadCursorKey(db));
   cursors.preload();
-  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors, principalStatus: principalStatus.store, ...(options.clock ? { clock: options.clock } : {}) });
+  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors, principalStatus: principalStatus.store, metrics, ...(options.clock ? { clock: options.clock } : {}) });
   await app.register(healthRoutes, { principalStatus: principalStatus.store });
   await app.register(docsPlugin, { model: policy.model, production: config.nodeEnv === 'production' });
   await app.register(async (api) => {
