@@ -65,10 +65,10 @@ export class Metrics {
     pool('fieldguard_db_pool_connections', 'Connections the pool holds open (busy and idle).', (s) => s.totalCount);
     pool('fieldguard_db_pool_idle_connections', 'Open connections waiting for work.', (s) => s.idleCount);
     pool('fieldguard_db_pool_waiting_requests', 'Callers waiting for a connection of an exhausted pool.', (s) => s.waitingCount);
-    const head: Gauge = new Gauge({ name: 'fieldguard_audit_chain_head_seq', help: 'Position of the newest row of the audit chain (shared by every instance).', registers: [this.registry], collect: async () => {
+    // The head only grows: when it cannot be read (database down), the last value read stays.
+    const head: Gauge = new Gauge({ name: 'fieldguard_audit_chain_head_seq', help: 'Position of the newest row of the audit chain (shared by every instance), as last read.', registers: [this.registry], collect: async () => {
       const seq = this.chainHead ? await this.chainHead().catch(() => null) : null;
-      if (seq === null) head.reset();
-      else head.set(seq);
+      if (seq !== null) head.set(seq);
     } });
     const lag: Gauge = new Gauge({ name: 'fieldguard_audit_delivery_lag_events', help: 'Audit events each delivery sink has yet to deliver.', labelNames: ['sink'], registers: [this.registry], collect: async () => {
       lag.reset();
@@ -126,7 +126,7 @@ export class Metrics {
     this.pools.set(name, pool);
   }
 
-  /** Where the newest audit seq is read from on each scrape; a failure leaves the gauge out. */
+  /** Where the newest audit seq is read from on each scrape; a failed read keeps the last value. */
   setChainHeadSource(source: () => Promise<number | null>): void {
     this.chainHead = source;
   }
