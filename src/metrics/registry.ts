@@ -42,41 +42,40 @@ export class Metrics {
   private chainHead: (() => Promise<number | null>) | null = null;
   private readonly pools = new Map<string, PoolStats>();
 
-  private readonly requests = new Counter({ name: 'fieldguard_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status code.', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
-  private readonly duration = new Histogram({ name: 'fieldguard_http_request_duration_seconds', help: 'Time to answer an HTTP request, by method and route pattern.', labelNames: ['method', 'route'], buckets: SECONDS, registers: [this.registry] });
-  private readonly decisions = new Counter({ name: 'fieldguard_audit_decisions_total', help: 'Access decisions recorded in the audit trail, by action, resource type, outcome and channel.', labelNames: ['action', 'resource_type', 'outcome', 'channel'], registers: [this.registry] });
-  private readonly masked = new Counter({ name: 'fieldguard_fields_masked_total', help: 'Allowed decisions that served a field masked, by resource type and field.', labelNames: ['resource_type', 'field'], registers: [this.registry] });
-  private readonly withheld = new Counter({ name: 'fieldguard_fields_withheld_total', help: 'Allowed decisions that withheld a field, by resource type and field.', labelNames: ['resource_type', 'field'], registers: [this.registry] });
-  private readonly batchRows = new Histogram({ name: 'fieldguard_audit_batch_rows', help: 'Audit rows appended per batch (group commit).', buckets: BATCH_ROWS, registers: [this.registry] });
-  private readonly commitSeconds = new Histogram({ name: 'fieldguard_audit_commit_seconds', help: 'Time to append and commit one audit batch.', buckets: SECONDS, registers: [this.registry] });
-  private readonly batchFailures = new Counter({ name: 'fieldguard_audit_batch_failures_total', help: 'Audit batches the database refused (callers got 503 unless a retry row by row succeeded).', registers: [this.registry] });
-  private readonly budgetRefusals = new Counter({ name: 'fieldguard_read_budget_refusals_total', help: 'Requests refused with 429 BUDGET_EXCEEDED, by resource type.', labelNames: ['resource_type'], registers: [this.registry] });
-  private readonly authFailures = new Counter({ name: 'fieldguard_auth_failures_total', help: 'Requests refused at authentication, by reason (missing, invalid, disabled, unavailable, throttled).', labelNames: ['reason'], registers: [this.registry] });
-  private readonly disabledRefusals = new Counter({ name: 'fieldguard_principal_disabled_refusals_total', help: 'Requests and exports refused because their person or token is disabled (PRINCIPAL_DISABLED).', registers: [this.registry] });
+  private readonly requests = this.counterOf('fieldguard_http_requests_total', 'HTTP requests answered, by method, route pattern and status code.', ['method', 'route', 'status']);
+  private readonly duration = this.histogramOf('fieldguard_http_request_duration_seconds', 'Time to answer an HTTP request, by method and route pattern.', SECONDS, ['method', 'route']);
+  private readonly decisions = this.counterOf('fieldguard_audit_decisions_total', 'Access decisions appended to the audit trail, by action, resource type, outcome and channel.', ['action', 'resource_type', 'outcome', 'channel']);
+  private readonly masked = this.counterOf('fieldguard_fields_masked_total', 'Allowed decisions that served a field masked, by resource type and field.', ['resource_type', 'field']);
+  private readonly withheld = this.counterOf('fieldguard_fields_withheld_total', 'Allowed decisions that withheld a field, by resource type and field.', ['resource_type', 'field']);
+  private readonly batchRows = this.histogramOf('fieldguard_audit_batch_rows', 'Audit rows appended per batch (group commit).', BATCH_ROWS);
+  private readonly commitSeconds = this.histogramOf('fieldguard_audit_commit_seconds', 'Time to append and commit one audit batch.', SECONDS);
+  private readonly batchFailures = this.counterOf('fieldguard_audit_batch_failures_total', 'Audit batches the database refused (callers got 503 unless a retry row by row succeeded).');
+  private readonly budgetRefusals = this.counterOf('fieldguard_read_budget_refusals_total', 'Requests refused with 429 BUDGET_EXCEEDED, by resource type.', ['resource_type']);
+  private readonly authFailures = this.counterOf('fieldguard_auth_failures_total', 'Requests refused at authentication, by reason (missing, invalid, disabled, unavailable, throttled).', ['reason']);
+  private readonly disabledRefusals = this.counterOf('fieldguard_principal_disabled_refusals_total', 'Requests and exports refused because their person or token is disabled (PRINCIPAL_DISABLED).');
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // Process CPU, memory, event loop lag and GC, under their standard names.
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
-    const pool = (name: string, help: string, stat: (s: PoolStats) => number) => {
-      const gauge: Gauge = new Gauge({ name, help, labelNames: ['pool'], registers: [this.registry], collect: () => {
+    const pool = (name: string, help: string, stat: (s: PoolStats) => number) =>
+      this.gaugeOf(name, help, ['pool'], (gauge) => {
         for (const [label, stats] of this.pools) gauge.set({ pool: label }, stat(stats));
-      } });
-    };
+      });
     pool('fieldguard_db_pool_connections', 'Connections the pool holds open (busy and idle).', (s) => s.totalCount);
     pool('fieldguard_db_pool_idle_connections', 'Open connections waiting for work.', (s) => s.idleCount);
     pool('fieldguard_db_pool_waiting_requests', 'Callers waiting for a connection of an exhausted pool.', (s) => s.waitingCount);
     // The head only grows: when it cannot be read (database down), the last value read stays.
-    const head: Gauge = new Gauge({ name: 'fieldguard_audit_chain_head_seq', help: 'Position of the newest row of the audit chain (shared by every instance), as last read.', registers: [this.registry], collect: async () => {
+    this.gaugeOf('fieldguard_audit_chain_head_seq', 'Position of the newest row of the audit chain (shared by every instance), as last read.', [], async (gauge) => {
       const seq = this.chainHead ? await this.chainHead().catch(() => null) : null;
-      if (seq !== null) head.set(seq);
-    } });
-    const lag: Gauge = new Gauge({ name: 'fieldguard_audit_delivery_lag_events', help: 'Audit events each delivery sink has yet to deliver.', labelNames: ['sink'], registers: [this.registry], collect: async () => {
-      lag.reset();
+      if (seq !== null) gauge.set(seq);
+    });
+    this.gaugeOf('fieldguard_audit_delivery_lag_events', 'Audit events each delivery sink has yet to deliver.', ['sink'], async (gauge) => {
+      gauge.reset();
       const source = this.deliveryLag;
       // A failing source leaves the gauge out of this scrape rather than failing it.
       const lags: Record<string, number> = source ? await Promise.resolve().then(source).catch(() => ({})) : {};
-      for (const [sink, events] of Object.entries(lags)) lag.set({ sink: this.bound.value('sink', sink) }, events);
-    } });
+      for (const [sink, events] of Object.entries(lags)) gauge.set({ sink: this.bound.value('sink', sink) }, events);
+    });
   }
 
   /** One answered request; `route` is the pattern (`/v1/customers/:id`), never the URL. */
@@ -144,6 +143,20 @@ export class Metrics {
   private fieldCounter(counter: Counter, prefix: string, type: string, field: string) {
     const name = this.bound.value('field', field);
     return this.counter(counter, `${prefix} ${type} ${name}`, [type, name]);
+  }
+
+  private counterOf(name: string, help: string, labelNames: string[] = []) {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogramOf(name: string, help: string, buckets: number[], labelNames: string[] = []) {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
+
+  /** A gauge whose value is read by `collect` when Prometheus scrapes. */
+  private gaugeOf(name: string, help: string, labelNames: string[], collect: (gauge: Gauge) => void | Promise<void>) {
+    const gauge: Gauge = new Gauge({ name, help, labelNames, registers: [this.registry], collect: () => collect(gauge) });
+    return gauge;
   }
 
   /** prom-client's child for these label values, looked up once and kept. */
