@@ -17,6 +17,9 @@ import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
 import drainPlugin from './plugins/drain.plugin.js';
+import metricsPlugin from './plugins/metrics.plugin.js';
+import { Metrics } from './metrics/registry.js';
+import { watchDatabase } from './metrics/database-metrics.js';
 import guardPlugin from './plugins/guard.plugin.js';
 import securityPlugin from './plugins/security.plugin.js';
 import { PolicyStore } from './policy/policy-store.js';
@@ -147,8 +150,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   registerProblemHandlers(app);
+  // After the problem handlers, so its refusals are problem+json; it counts every answer,
+  // refusals by draining, authentication or the rate limit included.
+  const metrics = new Metrics();
+  watchDatabase(metrics, db, auditDb);
+  await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(securityPlugin, config.http);
-  const auditWriter = createAuditWriter(auditDb, logger, { groupCommit: config.auditGroupCommit });
+  const auditWriter = createAuditWriter(auditDb, logger, { groupCommit: config.auditGroupCommit, metrics });
   const policyStore = new PolicyStore(policyFile, config.policyHashKey, policy);
   await app.register(authPlugin, {
     verifyToken: createTokenVerifier(config.auth),
@@ -156,10 +164,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     onFailure: createAuthFailureAudit(auditWriter, () => policyStore.current.policy.version),
     // Refused credentials are audited, so they share the rate limit's bound, per address.
     failureLimit: { max: Math.min(config.http.rateLimitMax, 100), windowMs: config.http.rateLimitWindowMs },
+    onRefused: (reason) => metrics.authFailed(reason),
   });
   const cursors = createListCursors(() => loadCursorKey(db));
   cursors.preload();
-  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors, principalStatus: principalStatus.store, ...(options.clock ? { clock: options.clock } : {}) });
+  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors, principalStatus: principalStatus.store, metrics, ...(options.clock ? { clock: options.clock } : {}) });
   await app.register(healthRoutes, { principalStatus: principalStatus.store });
   await app.register(docsPlugin, { model: policy.model, production: config.nodeEnv === 'production' });
   await app.register(async (api) => {

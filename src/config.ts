@@ -27,6 +27,8 @@ export interface Config {
   http: HttpConfig;
   /** Pushing the audit trail to a SIEM; `sinks` empty means no delivery. */
   auditDelivery: AuditDeliveryConfig;
+  /** Bearer token Prometheus sends to GET /metrics; unset, the endpoint answers 404. */
+  metricsToken: string | undefined;
 }
 
 /** Where and how the audit trail is pushed (AUDIT_SINK_*); see docs/audit.md. */
@@ -160,6 +162,13 @@ const schema = z.object({
   AUDIT_SINK_HTTP_AUTH_SCHEME: z.enum(['Bearer', 'Splunk', 'ApiKey']).default('Bearer'),
   AUDIT_SINK_HTTP_INDEX: z.string().trim().regex(/^[a-z0-9][a-z0-9._-]{0,254}$/, 'must be a lower-case Elastic index or data stream name').default('fieldguard-audit'),
   AUDIT_SINK_HTTP_TIMEOUT_MS: millis(10_000),
+  // Long and random, in the characters a bearer token may hold, so it can be sent as one.
+  METRICS_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .max(512, 'must be at most 512 characters')
+    .regex(/^[A-Za-z0-9._~+/=-]+$/, 'may only hold letters, digits and ._~+/=-')
+    .optional(),
 });
 
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -262,5 +271,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         timeoutMs: e.AUDIT_SINK_HTTP_TIMEOUT_MS,
       },
     },
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { AuditContext, AuditDecision } from './audit-event.js';
 import { auditableId, storableText } from './audit-values.js';
-import { appendToChain, type AuditWriter, type PendingAuditRow } from './audit-writer.js';
+import type { AuditWriter, PendingAuditRow } from './audit-writer.js';
 
 /**
  * Writes one audit event and returns only once it is committed (or, inside a
@@ -30,9 +30,9 @@ export async function recordAuditEvent(
  * statement (a customer's deletion and one event per record that went with it): they
  * commit with its writes or not at all.
  */
-export async function recordAuditEventsIn(trx: Db, log: Log, ctx: AuditContext, decisions: AuditDecision[]): Promise<void> {
+export async function recordAuditEventsIn(writer: AuditWriter, trx: Db, log: Log, ctx: AuditContext, decisions: AuditDecision[]): Promise<void> {
   const rows = decisions.map((d) => rowOf(ctx, d));
-  await failClosed(log, () => appendToChain(trx, rows));
+  await failClosed(log, () => writer.writeAll(rows, trx));
   decisions.forEach((d, i) => logEvent(log, ctx, d, rows[i]!.eventId));
 }
 

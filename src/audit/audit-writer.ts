@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../data/database.js';
 import { prepareOnEachConnection } from '../data/prepared-statements.js';
 import type { Log } from '../log.js';
+import type { Metrics } from '../metrics/registry.js';
 import { contentObject, contentSegments, type PendingContent } from './chain.js';
 
 /** An audit row before the chain gives it a position and hashes. */
@@ -13,12 +14,18 @@ export interface AuditWriter {
    * is part of it (it then commits or rolls back with the caller's own writes).
    */
   write(row: PendingAuditRow, trx?: Db): Promise<void>;
+  /** Several rows in this order, in one statement of the caller's transaction. */
+  writeAll(rows: PendingAuditRow[], trx: Db): Promise<void>;
 }
+
+/** What the writer reports: batch sizes, commit latency, and each decision appended. */
+export type AuditMetrics = Pick<Metrics, 'auditBatch' | 'auditBatchFailed' | 'decision'>;
 
 export interface AuditWriterOptions {
   /** Batch concurrent rows into one statement and one commit (group commit). */
   groupCommit: boolean;
   maxBatch?: number;
+  metrics?: AuditMetrics;
 }
 
 /**
@@ -66,6 +73,23 @@ export function isRowError(err: unknown): boolean {
  */
 export function createAuditWriter(db: Db, log: Log, options: AuditWriterOptions): AuditWriter {
   const maxBatch = options.maxBatch ?? 500;
+  const metrics = options.metrics;
+  // Counted once appended: a decision that never reached the trail never left either.
+  const counted = (rows: PendingAuditRow[]) => () => {
+    if (metrics) for (const row of rows) metrics.decision(row);
+  };
+  /** One commit of our own (not a caller's transaction): its size and latency are the group commit's. */
+  const commit = async (rows: PendingAuditRow[]) => {
+    const started = performance.now();
+    try {
+      await appendToChain(db, rows);
+    } catch (err) {
+      metrics?.auditBatchFailed();
+      throw err;
+    }
+    metrics?.auditBatch(rows.length, (performance.now() - started) / 1000);
+    counted(rows)();
+  };
   const queue: Array<{ row: PendingAuditRow; resolve: () => void; reject: (err: unknown) => void }> = [];
   let flushing = false;
 
@@ -73,7 +97,7 @@ export function createAuditWriter(db: Db, log: Log, options: AuditWriterOptions)
     while (queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
       try {
-        await appendToChain(db, batch.map((b) => b.row));
+        await commit(batch.map((b) => b.row));
         for (const b of batch) b.resolve();
       } catch (err) {
         log.error({ err: { code: (err as { code?: string }).code, type: (err as Error).name }, rows: batch.length }, 'audit batch failed');
@@ -82,7 +106,7 @@ export function createAuditWriter(db: Db, log: Log, options: AuditWriterOptions)
         // fails the whole batch at once: retrying row by row would make the last caller
         // wait one statement timeout per neighbour before its 503.
         if (batch.length === 1 || !isRowError(err)) for (const b of batch) b.reject(err);
-        else for (const b of batch) await appendToChain(db, [b.row]).then(b.resolve, b.reject);
+        else for (const b of batch) await commit([b.row]).then(b.resolve, b.reject);
       }
     }
     flushing = false;
@@ -90,8 +114,8 @@ export function createAuditWriter(db: Db, log: Log, options: AuditWriterOptions)
 
   return {
     write(row, trx) {
-      if (trx) return appendToChain(trx, [row]);
-      if (!options.groupCommit) return appendToChain(db, [row]);
+      if (trx) return appendToChain(trx, [row]).then(counted([row]));
+      if (!options.groupCommit) return commit([row]);
       return new Promise<void>((resolve, reject) => {
         queue.push({ row, resolve, reject });
         if (!flushing) {
@@ -99,6 +123,9 @@ export function createAuditWriter(db: Db, log: Log, options: AuditWriterOptions)
           void flush();
         }
       });
+    },
+    writeAll(rows, trx) {
+      return appendToChain(trx, rows).then(counted(rows));
     },
   };
 }

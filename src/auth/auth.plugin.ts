@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
+import type { AuthFailureReason } from '../metrics/registry.js';
 import type { AuthFailureRecorder } from './auth-audit.js';
 import { createFailureLimiter } from './failure-limiter.js';
 import type { Principal } from './principal.js';
@@ -26,12 +27,32 @@ interface AuthOptions {
   onFailure?: AuthFailureRecorder;
   /** Refused credentials audited per client address and window; 0 turns the bound off. */
   failureLimit?: { max: number; windowMs: number };
+  /** Counts each refusal by a reason from a fixed set (metrics); nothing from the token. */
+  onRefused?: (reason: AuthFailureReason) => void;
 }
+
+const REASONS: Partial<Record<AppError['code'], AuthFailureReason>> = {
+  PRINCIPAL_DISABLED: 'disabled',
+  UNAVAILABLE: 'unavailable',
+  AUDIT_UNAVAILABLE: 'unavailable',
+  RATE_LIMITED: 'throttled',
+};
 
 async function authPlugin(app: FastifyInstance, options: AuthOptions) {
   const failures = createFailureLimiter(options.failureLimit?.max ?? 0, options.failureLimit?.windowMs ?? 60_000);
   app.decorateRequest('principal', null);
+  const refused = options.onRefused ?? (() => {});
   app.decorate('authenticate', async (request: FastifyRequest) => {
+    try {
+      await authenticate(request);
+    } catch (err) {
+      const code = err instanceof AppError ? err.code : 'UNAUTHENTICATED';
+      refused(request.headers.authorization ? (REASONS[code] ?? 'invalid') : 'missing');
+      throw err;
+    }
+  });
+
+  async function authenticate(request: FastifyRequest) {
     const header = request.headers.authorization;
     // No credential at all is not audited: nothing was presented, so nothing was refused.
     if (!header) throw new AppError('UNAUTHENTICATED', 'A bearer token is required.');
@@ -50,7 +71,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions) {
     if (refusal?.code === 'UNAVAILABLE') throw refusal;
     if (refusal) await refuse(request, refusal, principal!);
     request.principal = principal!;
-  });
+  }
 
   /** Audits a refused credential (within the per-address bound) and throws its error. */
   async function refuse(request: FastifyRequest, failure: AppError, principal: Principal | null): Promise<never> {

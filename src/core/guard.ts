@@ -12,7 +12,7 @@ export const audit = (ctx: RequestContext, decision: AuditDecision, trx?: Db) =>
   recordAuditEvent(ctx.auditWriter, ctx.log, ctx.audit, decision, trx);
 
 /** Several events in one statement of the caller's transaction, in this order. */
-export const auditAll = (ctx: RequestContext, decisions: AuditDecision[], trx: Db) => recordAuditEventsIn(trx, ctx.log, ctx.audit, decisions);
+export const auditAll = (ctx: RequestContext, decisions: AuditDecision[], trx: Db) => recordAuditEventsIn(ctx.auditWriter, trx, ctx.log, ctx.audit, decisions);
 
 /**
  * Runs `work`; a 403, 404 or HAS_CHILDREN it throws is recorded as a denied event first,

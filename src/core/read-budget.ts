@@ -66,6 +66,7 @@ export async function enforceReadBudget(
   if (!block) return;
   const retryAfter = await secondsUntilFits(ctx, budget, ids, count, now);
   await audit(ctx, { ...denied, resourceType, outcome: 'denied', reason: 'Read budget exceeded.' });
+  ctx.metrics?.budgetRefused(resourceType);
   throw new AppError(
     'BUDGET_EXCEEDED',
     `Your read budget of ${budget.limit} ${budget.plural} per ${budget.window} is used up; retry after ${retryAfter} seconds.`,

@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { PrincipalStatusStore } from '../auth/principal-status.js';
 import type { Log } from '../log.js';
+import type { Metrics } from '../metrics/registry.js';
 import type { AuditContext } from '../audit/audit-event.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Db } from '../data/database.js';
@@ -33,4 +34,6 @@ export interface RequestContext {
   grantStore?: GrantStore;
   /** Disabled people, in memory: a long response (an export) checks it again as it goes. */
   principalStatus: PrincipalStatusStore;
+  /** The instance's counters for refusals decided in the core; absent outside the service (CLI, tests). */
+  metrics?: Pick<Metrics, 'budgetRefused' | 'disabledDuringExport'>;
 }

@@ -9,7 +9,10 @@ import type { RequestContext } from './request-context.js';
 export async function* whileActive<T>(ctx: RequestContext, source: AsyncIterable<T>): AsyncIterable<T> {
   for await (const item of source) {
     const refusal = ctx.principalStatus.refusal(ctx.principal);
-    if (refusal) throw refusal;
+    if (refusal) {
+      if (refusal.code === 'PRINCIPAL_DISABLED') ctx.metrics?.disabledDuringExport();
+      throw refusal;
+    }
     yield item;
   }
 }

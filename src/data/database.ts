@@ -24,6 +24,12 @@ export interface Database {
 
 export type Db = Kysely<Database>;
 
+/** The pg pool behind each handle openDatabase made: kysely keeps it private, metrics read its counts. */
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** The pool a handle of openDatabase runs on; undefined for a handle made elsewhere. */
+export const poolOf = (db: Db): pg.Pool | undefined => pools.get(db);
+
 export interface DatabaseOptions {
   url: string;
   /** PGlite serves one connection at a time, so embedded mode uses a pool of one. */
@@ -68,9 +74,11 @@ export function openDatabase({ url, poolMax, log, connectTimeoutMs = 5_000, stat
   pool.on('connect', (client) => {
     client.on('error', (err) => log.debug({ code: (err as { code?: string }).code }, 'database connection lost'));
   });
-  return new Kysely<Database>({
+  const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool, cursor: Cursor }),
     plugins: [new CamelCasePlugin()],
     ...(onStatement ? { log: (event) => onStatement(event.query.sql) } : {}),
   });
+  pools.set(db, pool);
+  return db;
 }

@@ -66,6 +66,7 @@ interface GuardOptions {
   principalStatus: PrincipalStatusStore;
   /** The clock access grants are judged by (tests move it). */
   clock?: () => number;
+  metrics?: RequestContext['metrics'];
 }
 
 async function guardPlugin(app: FastifyInstance, options: GuardOptions) {
@@ -100,6 +101,7 @@ async function guardPlugin(app: FastifyInstance, options: GuardOptions) {
       recentReads,
       cursors: options.cursors,
       principalStatus: options.principalStatus,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       principal,
       ability: app.policyStore.abilityFor(policy, principal),
       grantStore,

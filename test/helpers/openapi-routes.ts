@@ -12,9 +12,9 @@ export const documentedRoutes = (doc: Document) =>
       .map((k) => `${k.toUpperCase()} ${path}`),
   );
 
-/** The same for the routes the server registered (API and health; not docs, GraphQL or HEAD). */
+/** The same for the routes the server registered (API, health and metrics; not docs, GraphQL or HEAD). */
 export const servedRoutes = (app: FastifyInstance) =>
-  app.registeredRoutes.filter((op) => / \/(v1\/|healthz|readyz)/.test(op) && !op.startsWith('HEAD ')).map((op) => op.replace(/:([A-Za-z]+)/g, '{$1}'));
+  app.registeredRoutes.filter((op) => / \/(v1\/|healthz|readyz|metrics$)/.test(op) && !op.startsWith('HEAD ')).map((op) => op.replace(/:([A-Za-z]+)/g, '{$1}'));
 
 /**
  * Parameters Swagger UI's "Try it out" would fill in and send on its own: any header with

@@ -79,6 +79,16 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ AUDIT_SINKS: 'http', AUDIT_SINK_HTTP_TOKEN: 'hunter2-token' })).toThrow(/^(?!.*hunter2)/);
   });
 
+  it('serves metrics only with a METRICS_TOKEN long and plain enough to be a bearer token, never echoing it', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    const token = 'm'.repeat(24) + '-._~+/=' + '0'.repeat(8);
+    expect(loadConfig({ METRICS_TOKEN: token }).metricsToken).toBe(token);
+    for (const bad of ['short-token', `${'x'.repeat(40)} with spaces`, 'ü'.repeat(40)]) {
+      expect(() => loadConfig({ METRICS_TOKEN: bad })).toThrow(/^Invalid configuration: METRICS_TOKEN /);
+      expect(() => loadConfig({ METRICS_TOKEN: bad })).not.toThrow(bad);
+    }
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 8080, databaseUrl: undefined });
   });
