@@ -33,6 +33,13 @@ export interface HttpConfig {
   /** Requests one principal (or, before authentication, one IP) may make per window; 0 turns the limit off. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
+  /**
+   * Redis holding the rate limits' counters, shared by every instance; unset keeps them in
+   * each instance's memory (behind N instances, N times the limit).
+   */
+  redisUrl: string | undefined;
+  /** Prefix of every key fieldguard writes in that Redis (several deployments may share one). */
+  redisKeyPrefix: string;
 }
 
 /** Pool and timeouts: a stuck or exhausted database must become a 503 within seconds. */
@@ -106,6 +113,8 @@ const schema = z.object({
   CORS_ORIGINS: origins.default([]),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(3000),
   RATE_LIMIT_WINDOW_MS: millis(60_000),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default('fieldguard:'),
 });
 
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -173,6 +182,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
       tokenCacheMs: e.AUTH_TOKEN_CACHE_SECONDS * 1000,
     },
-    http: { corsOrigins: e.CORS_ORIGINS, rateLimitMax: e.RATE_LIMIT_MAX, rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS },
+    http: {
+      corsOrigins: e.CORS_ORIGINS,
+      rateLimitMax: e.RATE_LIMIT_MAX,
+      rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
+      redisUrl: e.REDIS_URL,
+      redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    },
   };
 }
