@@ -18,8 +18,10 @@ function counterStore(counter: WindowCounter, windowMs: number, prefix = 'rate:'
     incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow?: number) {
       counter.hit(prefix + key, timeWindow ?? windowMs).then(({ count, ttlMs }) => callback(null, { current: count, ttl: ttlMs }), callback);
     }
-    child(routeOptions: { method: string | string[]; url: string }) {
-      const Store = counterStore(counter, windowMs, `${prefix}${String(routeOptions.method)}${routeOptions.url}:`);
+    // A route with a limit of its own counts apart (the plugin passes its options with routeInfo).
+    child(routeOptions: object) {
+      const route = (routeOptions as { routeInfo?: { method?: unknown; url?: string } }).routeInfo ?? {};
+      const Store = counterStore(counter, windowMs, `${prefix}${String(route.method)}${route.url ?? ''}:`);
       return new Store({});
     }
   };
