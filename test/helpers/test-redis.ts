@@ -18,19 +18,23 @@ export async function redisReachable(): Promise<boolean> {
   }
 }
 
-/** A key namespace of the test's own in that Redis, and a client to inspect and clean it. */
+/**
+ * A key namespace of the test's own in that Redis, and a client (opened on first use, so
+ * a skipped test opens none) to inspect and clean it.
+ */
 export function redisNamespace(label: string) {
   const prefix = `fieldguard-test:${label}:${randomUUID()}:`;
-  const client = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  let client: Redis | null = null;
+  const open = () => (client ??= new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }));
   return {
     prefix,
-    client,
-    keys: () => client.keys(`${prefix}*`),
-    /** Deletes every key of the namespace and disconnects. */
+    keys: () => open().keys(`${prefix}*`),
+    /** Deletes every key of the namespace (the services under test wrote them) and disconnects. */
     async drop() {
-      const keys = await client.keys(`${prefix}*`);
-      if (keys.length > 0) await client.del(...keys);
-      await client.quit();
+      const redis = open();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
     },
   };
 }

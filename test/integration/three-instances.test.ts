@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -30,11 +30,14 @@ let lb: HttpClient & { close(): void };
 const servers: ServerProcess[] = [];
 const direct: Array<HttpClient & { close(): void }> = [];
 
+let policyDir: string | undefined;
+
 /** The default policy with a small agent read budget. */
 function writePolicy(): string {
   const doc = parse(readFileSync(DEFAULT_POLICY_FILE, 'utf8'));
   doc.roles.agent.readBudget = { customers: BUDGET, window: '1h', onExceed: 'block' };
-  const file = join(mkdtempSync(join(tmpdir(), 'fieldguard-three-')), 'policy.yaml');
+  policyDir = mkdtempSync(join(tmpdir(), 'fieldguard-three-'));
+  const file = join(policyDir, 'policy.yaml');
   writeFileSync(file, stringify(doc));
   return file;
 }
@@ -86,6 +89,7 @@ describe.skipIf(!reachable && !process.env.CI)('three instances behind a round r
     await database?.end();
     await postgres?.destroy();
     await namespace.drop();
+    if (policyDir) rmSync(policyDir, { recursive: true, force: true });
   }, 30_000);
 
   it('keeps one linear audit chain under concurrent writes through all three', async () => {
