@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { projectFile } from '../src/paths.js';
 import { ROUNDS, SECONDS } from './lib/compare.js';
+import { auditAppend } from './scenarios/audit-append.js';
 import { auditBatching } from './scenarios/audit-batching.js';
 import { documentsScenario } from './scenarios/documents.js';
 import { exportScenario } from './scenarios/export.js';
@@ -20,6 +21,7 @@ export type ScenarioResult = string | { markdown: string; data: unknown };
  */
 const scenarios: Record<string, () => Promise<ScenarioResult>> = {
   'audit-batching': auditBatching,
+  'audit-append': auditAppend,
   'policy-roles': policyRoles,
   'vs-baseline': vsBaseline,
   export: exportScenario,

@@ -22,6 +22,7 @@ import { Metrics } from './metrics/registry.js';
 import { watchDatabase } from './metrics/database-metrics.js';
 import guardPlugin from './plugins/guard.plugin.js';
 import securityPlugin from './plugins/security.plugin.js';
+import { connectRedis, localWindowCounter, redisWindowCounter } from './plugins/window-counter.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { accessReviewRoutes } from './rest/access-review.routes.js';
 import { auditReportRoutes } from './rest/audit-report.routes.js';
@@ -150,12 +151,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   registerProblemHandlers(app);
+  // Rate-limit counters: shared in Redis when configured (one client per app), so a
+  // limit holds across instances; else each instance counts in its own memory.
+  const redis = config.http.redisUrl ? connectRedis(config.http.redisUrl, logger) : null;
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+  const counter = redis ? redisWindowCounter(redis, config.http.redisKeyPrefix, logger) : localWindowCounter();
   // After the problem handlers, so its refusals are problem+json; it counts every answer,
   // refusals by draining, authentication or the rate limit included.
   const metrics = new Metrics();
   watchDatabase(metrics, db, auditDb);
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
-  await app.register(securityPlugin, config.http);
+  await app.register(securityPlugin, { ...config.http, counter });
   const auditWriter = createAuditWriter(auditDb, logger, { groupCommit: config.auditGroupCommit, metrics });
   const policyStore = new PolicyStore(policyFile, config.policyHashKey, policy);
   await app.register(authPlugin, {
@@ -163,7 +169,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     principalStatus: principalStatus.store,
     onFailure: createAuthFailureAudit(auditWriter, () => policyStore.current.policy.version),
     // Refused credentials are audited, so they share the rate limit's bound, per address.
-    failureLimit: { max: Math.min(config.http.rateLimitMax, 100), windowMs: config.http.rateLimitWindowMs },
+    failureLimit: { max: Math.min(config.http.rateLimitMax, 100), windowMs: config.http.rateLimitWindowMs, counter },
     onRefused: (reason) => metrics.authFailed(reason),
   });
   const cursors = createListCursors(() => loadCursorKey(db));

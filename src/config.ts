@@ -64,6 +64,13 @@ export interface HttpConfig {
   /** Requests one principal (or, before authentication, one IP) may make per window; 0 turns the limit off. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
+  /**
+   * Redis holding the rate limits' counters, shared by every instance; unset keeps them in
+   * each instance's memory (behind N instances, N times the limit).
+   */
+  redisUrl: string | undefined;
+  /** Prefix of every key fieldguard writes in that Redis (several deployments may share one). */
+  redisKeyPrefix: string;
 }
 
 /** Pool and timeouts: a stuck or exhausted database must become a 503 within seconds. */
@@ -169,6 +176,8 @@ const schema = z.object({
     .max(512, 'must be at most 512 characters')
     .regex(/^[A-Za-z0-9._~+/=-]+$/, 'may only hold letters, digits and ._~+/=-')
     .optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default('fieldguard:'),
 });
 
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -246,7 +255,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
       tokenCacheMs: e.AUTH_TOKEN_CACHE_SECONDS * 1000,
     },
-    http: { corsOrigins: e.CORS_ORIGINS, rateLimitMax: e.RATE_LIMIT_MAX, rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS },
+    http: {
+      corsOrigins: e.CORS_ORIGINS,
+      rateLimitMax: e.RATE_LIMIT_MAX,
+      rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
+      redisUrl: e.REDIS_URL,
+      redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    },
     auditDelivery: {
       sinks: e.AUDIT_SINKS,
       format: e.AUDIT_SINK_FORMAT,

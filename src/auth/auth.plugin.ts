@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
 import type { AuthFailureReason } from '../metrics/registry.js';
 import type { AuthFailureRecorder } from './auth-audit.js';
+import type { WindowCounter } from '../plugins/window-counter.js';
 import { createFailureLimiter } from './failure-limiter.js';
 import type { Principal } from './principal.js';
 import type { PrincipalStatusStore } from './principal-status.js';
@@ -26,7 +27,7 @@ interface AuthOptions {
   principalStatus?: PrincipalStatusStore;
   onFailure?: AuthFailureRecorder;
   /** Refused credentials audited per client address and window; 0 turns the bound off. */
-  failureLimit?: { max: number; windowMs: number };
+  failureLimit?: { max: number; windowMs: number; counter?: WindowCounter };
   /** Counts each refusal by a reason from a fixed set (metrics); nothing from the token. */
   onRefused?: (reason: AuthFailureReason) => void;
 }
@@ -39,7 +40,7 @@ const REASONS: Partial<Record<AppError['code'], AuthFailureReason>> = {
 };
 
 async function authPlugin(app: FastifyInstance, options: AuthOptions) {
-  const failures = createFailureLimiter(options.failureLimit?.max ?? 0, options.failureLimit?.windowMs ?? 60_000);
+  const failures = createFailureLimiter(options.failureLimit?.max ?? 0, options.failureLimit?.windowMs ?? 60_000, options.failureLimit?.counter);
   app.decorateRequest('principal', null);
   const refused = options.onRefused ?? (() => {});
   app.decorate('authenticate', async (request: FastifyRequest) => {
@@ -75,7 +76,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions) {
 
   /** Audits a refused credential (within the per-address bound) and throws its error. */
   async function refuse(request: FastifyRequest, failure: AppError, principal: Principal | null): Promise<never> {
-    const retryAfter = failures.retryAfter(request.ip);
+    const retryAfter = await failures.retryAfter(request.ip);
     if (retryAfter > 0) throw new AppError('RATE_LIMITED', 'Too many refused credentials from this address.', { retryAfter });
     await options.onFailure?.(request, failure, principal);
     throw failure;

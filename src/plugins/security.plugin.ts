@@ -1,10 +1,31 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { HttpConfig } from '../config.js';
 import { AppError } from '../errors.js';
+import type { WindowCounter } from './window-counter.js';
+
+export interface SecurityOptions extends HttpConfig {
+  /** Where the rate limit counts: this instance's memory, or Redis shared by all. */
+  counter: WindowCounter;
+}
+
+/** @fastify/rate-limit's store over our counter (its own Redis store cannot fall back to memory). */
+function counterStore(counter: WindowCounter, windowMs: number, prefix = 'rate:'): FastifyRateLimitStoreCtor {
+  return class implements FastifyRateLimitStore {
+    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow?: number) {
+      counter.hit(prefix + key, timeWindow ?? windowMs).then(({ count, ttlMs }) => callback(null, { current: count, ttl: ttlMs }), callback);
+    }
+    // A route with a limit of its own counts apart (the plugin passes its options with routeInfo).
+    child(routeOptions: object) {
+      const route = (routeOptions as { routeInfo?: { method?: unknown; url?: string } }).routeInfo ?? {};
+      const Store = counterStore(counter, windowMs, `${prefix}${String(route.method)}${route.url ?? ''}:`);
+      return new Store({});
+    }
+  };
+}
 
 /** The API returns JSON only: nothing may load, run or frame anything. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -27,7 +48,7 @@ export const cspFor = (url: string) =>
  * developer UIs what they need), CORS only for configured origins, and a request
  * budget per principal so one stolen token cannot monopolise the service.
  */
-async function securityPlugin(app: FastifyInstance, options: HttpConfig) {
+async function securityPlugin(app: FastifyInstance, options: SecurityOptions) {
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('content-security-policy', cspFor(request.url));
@@ -48,6 +69,7 @@ async function securityPlugin(app: FastifyInstance, options: HttpConfig) {
     global: true,
     max: options.rateLimitMax,
     timeWindow: options.rateLimitWindowMs,
+    store: counterStore(options.counter, options.rateLimitWindowMs),
     // After authentication, so the budget belongs to the verified principal, not an IP
     // shared by a whole office (or rotated by an attacker holding one token).
     hook: 'preHandler',

@@ -19,6 +19,8 @@ describe('configuration from the environment', () => {
     [{ DATABASE_CONNECT_TIMEOUT_MS: 'soon' }, /^Invalid configuration: DATABASE_CONNECT_TIMEOUT_MS /],
     [{ DATABASE_STATEMENT_TIMEOUT_MS: '10' }, /^Invalid configuration: DATABASE_STATEMENT_TIMEOUT_MS /],
     [{ PRINCIPAL_STATUS_MAX_STALE_MS: '500' }, /^Invalid configuration: PRINCIPAL_STATUS_MAX_STALE_MS /],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /^Invalid configuration: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_URL: 'localhost:6379' }, /^Invalid configuration: REDIS_URL /],
     [{ NODE_ENV: 'production', AUTH_DEV_SECRET: 'x'.repeat(40) }, /AUTH_DEV_SECRET is refused when NODE_ENV=production/],
     [{ NODE_ENV: 'production' }, /AUTH_JWKS_URL is required/],
     [{ NODE_ENV: 'production', AUTH_JWKS_URL: 'http://idp.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, /AUTH_JWKS_URL must be https/],
@@ -51,6 +53,13 @@ describe('configuration from the environment', () => {
   it('fails closed on a stale memory of disabled people after 5 s by default, configurable', () => {
     expect(loadConfig({}).principalStatusMaxStaleMs).toBe(5_000);
     expect(loadConfig({ PRINCIPAL_STATUS_MAX_STALE_MS: '2000' }).principalStatusMaxStaleMs).toBe(2_000);
+  });
+
+  it('keeps rate-limit counters in memory unless REDIS_URL names a Redis, under a configurable key prefix', () => {
+    expect(loadConfig({}).http).toMatchObject({ redisUrl: undefined, redisKeyPrefix: 'fieldguard:' });
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2', REDIS_KEY_PREFIX: 'fg-eu:' }).http)
+      .toMatchObject({ redisUrl: 'redis://127.0.0.1:6379/2', redisKeyPrefix: 'fg-eu:' });
+    expect(loadConfig({ REDIS_URL: 'rediss://user:pw@redis.internal:6380' }).http.redisUrl).toBe('rediss://user:pw@redis.internal:6380');
   });
 
   it('refuses a prepared-statements switch that is not true or false', () => {
