@@ -159,6 +159,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // After the problem handlers, so its refusals are problem+json; it counts every answer,
   // refusals by draining, authentication or the rate limit included.
   const metrics = new Metrics();
+  // Each scrape asks the trail how far every configured sink has got.
+  if (config.auditDelivery.sinks.length > 0) metrics.setDeliveryLagSource(() => app.auditDelivery.deliveryLag());
   watchDatabase(metrics, db, auditDb);
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(securityPlugin, { ...config.http, counter });

@@ -49,7 +49,11 @@ export async function spoolUpload(body: AsyncIterable<Buffer>, maxBytes: number,
     out.end();
     await finished(out);
   } catch (err) {
+    // A write may still be in flight: its late failure on the destroyed stream is expected,
+    // not an uncaught error; wait for the file to close before removing it.
+    out.on('error', () => {});
     out.destroy();
+    await finished(out).catch(() => {});
     await dispose();
     throw err;
   }

@@ -25,8 +25,8 @@ describe('Swagger UI in Chromium', () => {
       const token = await t.token('root', 'admin');
       await page.locator('button.authorize').first().click();
       await page.locator('.modal-ux input').first().fill(token);
-      await page.locator('.modal-ux .auth-btn-wrapper button.authorize').click();
-      await page.locator('.modal-ux button.btn-done').click();
+      await page.locator('.modal-ux .auth-btn-wrapper button.authorize').first().click();
+      await page.locator('.modal-ux button.btn-done').first().click();
 
       const operation = page.locator('#operations-customers-listCustomers');
       await operation.locator('.opblock-summary').click();
