@@ -3,9 +3,11 @@ import { resourceSchema } from '../model/model-document.js';
 
 /**
  * Actions a rule may grant or deny. `read_masked` means "read through the field's mask";
- * `preview` and `reload` apply to the Policy resource itself.
+ * `preview` and `reload` apply to the Policy resource itself; `erase` and `hold` to the
+ * Subject resource (a person's erasure and legal hold); `audience` to a stored resource
+ * (the contact list of the subjects who consented to a purpose).
  */
-export const ACTIONS = ['read', 'read_masked', 'create', 'update', 'delete', 'export', 'preview', 'reload'] as const;
+export const ACTIONS = ['read', 'read_masked', 'create', 'update', 'delete', 'export', 'preview', 'reload', 'erase', 'hold', 'audience'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);

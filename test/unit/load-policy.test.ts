@@ -21,7 +21,7 @@ describe('policy loading', () => {
   it('loads the bundled default policy and versions it by SHA-256', () => {
     const policy = loadPolicyFile(DEFAULT_POLICY_FILE, undefined);
     expect(policy.version).toMatch(/^[0-9a-f]{64}$/);
-    expect([...policy.roles.keys()].sort()).toEqual(['admin', 'agent', 'assistant', 'auditor', 'manager']);
+    expect([...policy.roles.keys()].sort()).toEqual(['admin', 'agent', 'assistant', 'auditor', 'dpo', 'manager']);
   });
 
   it('accepts a minimal valid policy', () => {

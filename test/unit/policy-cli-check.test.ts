@@ -17,7 +17,7 @@ describe('policy check', () => {
     expect(code).toBe(0);
     expect(out).toContain(`version    sha256:${loadPolicyFile(DEFAULT_POLICY_FILE, undefined).version}`);
     expect(out.some((l) => l.startsWith('  Customer: id, fullName, email (mask email), phone (mask digits)'))).toBe(true);
-    expect(out).toContain('roles      assistant, agent, manager, admin, auditor (any other role: no access)');
+    expect(out).toContain('roles      assistant, agent, manager, admin, dpo, auditor (any other role: no access)');
 
     const agent = roleBlock(out, 'agent');
     expect(agent).toEqual(
