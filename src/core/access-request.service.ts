@@ -5,6 +5,7 @@ import * as records from '../data/record.repository.js';
 import { AppError, notFound } from '../errors.js';
 import { BREAK_GLASS_REASON, requestRulesFor, type RequestRule } from '../policy/request-rules.js';
 import { audit, auditingDenials } from './guard.js';
+import { subjectOf } from '../policy/ability.js';
 import { validationError } from './record-access.js';
 import { modelOf, visibleWhere } from './record.service.js';
 import type { RequestContext } from './request-context.js';
@@ -17,8 +18,8 @@ import type { RequestContext } from './request-context.js';
  * stay in access_requests, out of the trail and the logs.
  */
 
-export type RequestStatus = 'pending' | 'approved' | 'denied' | 'expired';
-export const REQUEST_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'denied', 'expired'];
+export type RequestStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'revoked';
+export const REQUEST_STATUSES: readonly RequestStatus[] = ['pending', 'approved', 'denied', 'expired', 'revoked'];
 const LIST_LIMIT = 100;
 const PENDING_SCAN = 500;
 
@@ -38,6 +39,9 @@ interface RequestRow {
   decided_at: Date | null;
   decision_note: string | null;
   expires_at: Date | null;
+  revoked_by: string | null;
+  revoked_at: Date | null;
+  revoke_note: string | null;
 }
 
 /** An access request as the API shows it. */
@@ -56,6 +60,9 @@ export const requestJson = (r: RequestRow) => ({
   decidedAt: r.decided_at?.toISOString() ?? null,
   note: r.decision_note,
   expiresAt: r.expires_at?.toISOString() ?? null,
+  revokedBy: r.revoked_by,
+  revokedAt: r.revoked_at?.toISOString() ?? null,
+  revokeNote: r.revoke_note,
 });
 export type AccessRequestJson = ReturnType<typeof requestJson>;
 
@@ -126,7 +133,7 @@ const requestDetails = (row: RequestRow) => ({
 
 /**
  * The requests the caller may see: their own, and those they may decide (pending ones
- * whose approvers include them). Grants past their expiry are marked expired first, each
+ * whose approvers include them) or revoke (approved ones, likewise). Grants past their expiry are marked expired first, each
  * an `access.expired` event (recorded when first noticed, by whoever noticed it).
  */
 export async function listAccessRequests(ctx: RequestContext, status: RequestStatus | undefined): Promise<AccessRequestJson[]> {
@@ -135,9 +142,11 @@ export async function listAccessRequests(ctx: RequestContext, status: RequestSta
   const own = await sql<RequestRow>`
     SELECT * FROM access_requests WHERE requester_sub = ${ctx.principal.sub} ${filter} ORDER BY created_at DESC, id LIMIT ${LIST_LIMIT}`.execute(raw(ctx.db));
   const toDecide: RequestRow[] = [];
-  if (!status || status === 'pending') {
+  // Pending requests to decide, and approved grants the caller could revoke.
+  const open = (status ? [status] : ['pending', 'approved']).filter((s) => s === 'pending' || s === 'approved');
+  if (open.length > 0) {
     const pending = await sql<RequestRow>`
-      SELECT * FROM access_requests WHERE status = 'pending' AND requester_sub <> ${ctx.principal.sub} ORDER BY created_at DESC, id LIMIT ${PENDING_SCAN}`.execute(raw(ctx.db));
+      SELECT * FROM access_requests WHERE status = ANY(${open}::text[]) AND requester_sub <> ${ctx.principal.sub} ORDER BY created_at DESC, id LIMIT ${PENDING_SCAN}`.execute(raw(ctx.db));
     for (const row of pending.rows) if (await mayDecide(ctx, row)) toDecide.push(row);
   }
   return [...own.rows, ...toDecide]
@@ -194,6 +203,45 @@ export async function decideAccessRequest(ctx: RequestContext, id: string, decis
         WHERE id = ${row.id} RETURNING *`.execute(raw(trx));
       const saved = updated.rows[0]!;
       await audit(ctx, { action, resourceType: row.resource_type, resourceIds: [row.record_id], outcome: 'allowed', details: requestDetails(saved) }, trx);
+      ctx.grantStore?.forget(row.requester_sub);
+      return requestJson(saved);
+    });
+  } catch (err) {
+    if (err instanceof AppError && [403, 404, 409].includes(err.status)) {
+      await audit(ctx, { action, ...refused, outcome: 'denied', reason: err.message, details: { accessRequestId: id } });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Takes a grant back before it expires: from the next request on it reveals nothing, on
+ * this instance at once and on the others within GRANT_REFRESH_MS. The requester may
+ * give up their own grant; otherwise whoever may decide such a request (its approvers),
+ * or who may disable people (`update` on Principal, the owner who can cut a person off
+ * anyway; the only ones for a break-glass grant, which has no approver). Others learn
+ * nothing of it (404). Audited as `access.revoked`.
+ */
+export async function revokeAccessRequest(ctx: RequestContext, id: string, body: unknown): Promise<AccessRequestJson> {
+  const parsed = decisionBody.safeParse(body ?? {});
+  if (!parsed.success) throw validationError(parsed.error.issues);
+  const action = 'access.revoked';
+  await expireGrants(ctx);
+  let refused: { resourceType: string; resourceIds: string[] } = { resourceType: 'AccessRequest', resourceIds: [] };
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      const { rows } = await sql<RequestRow>`SELECT * FROM access_requests WHERE id::text = ${id} FOR UPDATE`.execute(raw(trx));
+      const row = rows[0];
+      if (row) refused = { resourceType: row.resource_type, resourceIds: [row.record_id] };
+      const own = row?.requester_sub === ctx.principal.sub;
+      const overseer = ctx.ability.can('update', subjectOf('Principal', {}));
+      if (!row || !(own || overseer || (await mayDecide(ctx, row, trx)))) throw new AppError('NOT_FOUND', 'Access request not found.');
+      if (row.status !== 'approved') throw new AppError('REQUEST_NOT_PENDING', `Only an approved grant can be revoked; this access request is ${row.status}.`, { status: row.status });
+      const updated = await sql<RequestRow>`
+        UPDATE access_requests SET status = 'revoked', revoked_by = ${ctx.principal.sub}, revoked_at = ${now(ctx)}, revoke_note = ${parsed.data.note ?? null}
+        WHERE id = ${row.id} RETURNING *`.execute(raw(trx));
+      const saved = updated.rows[0]!;
+      await audit(ctx, { action, resourceType: row.resource_type, resourceIds: [row.record_id], outcome: 'allowed', details: { ...requestDetails(saved), revokedBy: ctx.principal.sub } }, trx);
       ctx.grantStore?.forget(row.requester_sub);
       return requestJson(saved);
     });

@@ -1,5 +1,5 @@
 import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
-import { decideAccessRequest, listAccessRequests, REQUEST_STATUSES, requestAccess, type RequestStatus } from '../core/access-request.service.js';
+import { decideAccessRequest, listAccessRequests, REQUEST_STATUSES, requestAccess, revokeAccessRequest, type RequestStatus } from '../core/access-request.service.js';
 import { deleteCustomer } from '../core/customer-delete.service.js';
 import { AppError } from '../errors.js';
 import * as service from '../core/customer.service.js';
@@ -61,6 +61,8 @@ const accessRequestResolvers: IResolvers = {
       decideAccessRequest(guard, args.id, 'approve', args.note == null ? {} : { note: args.note }),
     denyAccessRequest: async (_root, args: { id: string; note?: string | null }, { guard }: GraphQLContext) =>
       decideAccessRequest(guard, args.id, 'deny', args.note == null ? {} : { note: args.note }),
+    revokeAccessRequest: async (_root, args: { id: string; note?: string | null }, { guard }: GraphQLContext) =>
+      revokeAccessRequest(guard, args.id, args.note == null ? {} : { note: args.note }),
   },
 };
 

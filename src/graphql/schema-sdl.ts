@@ -46,7 +46,7 @@ export const BUILT_IN_PARTS: Readonly<Record<OwnDoor, { types: readonly string[]
   // Asking to see more: served wherever the model stores any resource to ask about.
   AccessRequest: {
     types: ['AccessRequest', 'AccessRequestInput'],
-    fields: { Query: ['accessRequests'], Mutation: ['requestAccess', 'approveAccessRequest', 'denyAccessRequest'] },
+    fields: { Query: ['accessRequests'], Mutation: ['requestAccess', 'approveAccessRequest', 'denyAccessRequest', 'revokeAccessRequest'] },
   },
 };
 

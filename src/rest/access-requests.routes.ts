@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { decideAccessRequest, listAccessRequests, REQUEST_STATUSES, requestAccess, type RequestStatus } from '../core/access-request.service.js';
+import { decideAccessRequest, listAccessRequests, REQUEST_STATUSES, requestAccess, revokeAccessRequest, type RequestStatus } from '../core/access-request.service.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 const listQuery = {
@@ -9,7 +9,7 @@ const listQuery = {
 } as const;
 const jsonBody = { type: 'object' } as const;
 
-/** Asking to see more (core/access-request.service.ts): file, list, approve, deny. */
+/** Asking to see more (core/access-request.service.ts): file, list, approve, deny, revoke. */
 export async function accessRequestRoutes(app: FastifyInstance) {
   app.post('/v1/access-requests', { schema: { body: jsonBody } }, async (request, reply) => {
     const created = await requestAccess(request.guardContext('rest'), request.body);
@@ -26,4 +26,7 @@ export async function accessRequestRoutes(app: FastifyInstance) {
       decideAccessRequest(request.guardContext('rest'), request.params.id, decision, request.body),
     );
   }
+  app.post<{ Params: { id: string } }>('/v1/access-requests/:id/revoke', { schema: { params: idParams } }, async (request) =>
+    revokeAccessRequest(request.guardContext('rest'), request.params.id, request.body),
+  );
 }

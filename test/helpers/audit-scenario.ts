@@ -108,7 +108,7 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   await call(200, replay, root);
   await call(403, replay, eve);
 
-  // Asking to see more: filed, approved, denied, break-glass, and a grant that expires.
+  // Asking to see more: filed, approved, denied, break-glass (then revoked), and a grant that expires.
   const ask = (body: object) => ({ method: 'POST', url: '/v1/access-requests', payload: { resource: 'Customer', id: giulia, reason: 'Refund by bank transfer', minutes: 5, ...body } });
   const granted = (await call(201, ask({ fields: ['iban'] }), alice)).json();
   await call(403, ask({ fields: ['taxId'] }), alice);
@@ -117,7 +117,9 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   const refusedRequest = (await call(201, ask({ fields: ['address'] }), alice)).json();
   await call(403, { method: 'POST', url: `/v1/access-requests/${refusedRequest.id}/deny`, payload: {} }, alice);
   await call(200, { method: 'POST', url: `/v1/access-requests/${refusedRequest.id}/deny`, payload: {} }, carol);
-  await call(201, ask({ fields: ['taxId'], breakGlass: true, reason: 'Fraud investigation by the bank' }), root);
+  const glass = (await call(201, ask({ fields: ['taxId'], breakGlass: true, reason: 'Fraud investigation by the bank' }), root)).json();
+  await call(404, { method: 'POST', url: `/v1/access-requests/${glass.id}/revoke`, payload: {} }, alice);
+  await call(200, { method: 'POST', url: `/v1/access-requests/${glass.id}/revoke`, payload: {} }, root);
   await call(403, ask({ fields: ['iban'], breakGlass: true, reason: 'Fraud investigation by the bank' }), alice);
   // Expiry is noticed when requests are next listed: move this grant's end into the past.
   await t.database.query(`update access_requests set expires_at = now() - interval '1 second' where id = $1`, [granted.id]);

@@ -157,4 +157,47 @@ describe('asking to see more', () => {
     const bruno = (await graphql(t.app, tokens.agent!, `query ($id: ID!) { customer(id: $id) { iban access { revealed } } }`, { id: ids.bruno })).body;
     expect(bruno.data!.customer).toEqual({ iban: 'IT60X0542811101000000654321', access: { revealed: ['iban'] } });
   });
+
+  it('reveals nothing once revoked by an approver; only an approved grant can be revoked, and strangers learn nothing', async () => {
+    const filed = (await post('agent', '/v1/access-requests', { resource: 'Customer', id: ids.ada, fields: ['address'], reason: 'Send the contract', minutes: 30 })).json();
+    expect((await post('manager', `/v1/access-requests/${filed.id}/revoke`)).json().code).toBe('REQUEST_NOT_PENDING');
+    await post('manager', `/v1/access-requests/${filed.id}/approve`);
+    expect((await read('agent', ids.ada)).address).toBe('Via Roma 1, Milano');
+    // The approvers see the grant they could take back.
+    const queue = (await t.http({ url: '/v1/access-requests?status=approved', headers: as('manager2') })).json().items;
+    expect(queue.map((r: { id: string }) => r.id)).toContain(filed.id);
+    const stranger = await post('otherAgent', `/v1/access-requests/${filed.id}/revoke`);
+    expect(stranger.statusCode).toBe(404);
+    const revoked = await post('manager2', `/v1/access-requests/${filed.id}/revoke`, { note: 'contract sent by post already' });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect(revoked.json()).toMatchObject({ status: 'revoked', revokedBy: 'maria', revokeNote: 'contract sent by post already' });
+    const after = await read('agent', ids.ada);
+    expect(after).not.toHaveProperty('address');
+    expect(after._access.revealed ?? []).not.toContain('address');
+    const again = await post('manager2', `/v1/access-requests/${filed.id}/revoke`);
+    expect(again.statusCode).toBe(409);
+    const events = await trail('access.revoked');
+    expect(events.filter((e) => e.outcome === 'allowed')).toEqual([
+      expect.objectContaining({ actor_sub: 'maria', resource_ids: [ids.ada], details: expect.objectContaining({ accessRequestId: filed.id, revokedBy: 'maria' }) }),
+    ]);
+    expect(JSON.stringify(events)).not.toContain('contract sent');
+    expect(events.filter((e) => e.outcome === 'denied').map((e) => e.actor_sub)).toEqual(['marco', 'bob', 'maria']);
+  });
+
+  it('lets the requester give up a grant, and an admin end a break-glass grant, through GraphQL too', async () => {
+    const glass = (await post('admin', '/v1/access-requests', { resource: 'Customer', id: ids.ada, fields: ['iban'], reason: 'Chargeback dispute with the bank today', minutes: 30, breakGlass: true })).json();
+    const other = await t.token('otto', 'admin');
+    const ended = (await graphql(t.app, other, `mutation ($id: ID!) { revokeAccessRequest(id: $id) { status revokedBy } }`, { id: glass.id })).body;
+    expect(ended.data!.revokeAccessRequest).toEqual({ status: 'revoked', revokedBy: 'otto' });
+    const filed = (await post('agent', '/v1/access-requests', { resource: 'Customer', id: ids.bruno, fields: ['address'], reason: 'Post a parcel', minutes: 10 })).json();
+    await post('manager', `/v1/access-requests/${filed.id}/approve`);
+    // Bruno has no address on file: the grant shows that (null), where the agent's rules withhold the field.
+    expect(await read('agent', ids.bruno)).toHaveProperty('address', null);
+    const own = (await graphql(t.app, tokens.agent!, `mutation ($id: ID!) { revokeAccessRequest(id: $id, note: "done") { status revokedBy } }`, { id: filed.id })).body;
+    expect(own.data!.revokeAccessRequest).toEqual({ status: 'revoked', revokedBy: 'alice' });
+    const bruno = (await graphql(t.app, tokens.agent!, `query ($id: ID!) { customer(id: $id) { address access { revealed } } }`, { id: ids.bruno })).body;
+    expect(bruno.data!.customer.address).toBeNull();
+    expect(bruno.data!.customer.access.revealed ?? []).not.toContain('address');
+    expect(await read('agent', ids.bruno)).not.toHaveProperty('address');
+  });
 });

@@ -36,6 +36,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   'access.denied': ['allowed', 'denied'],
   'access.break_glass': ['allowed', 'denied'],
   'access.expired': ['allowed'],
+  'access.revoked': ['allowed', 'denied'],
   check: ['allowed'],
   access_review: ['allowed', 'denied'],
   'access_review.attested': ['allowed', 'denied'],

@@ -36,6 +36,7 @@ describe('the GraphQL generated from the clinic model', () => {
       'requestAccess',
       'approveAccessRequest',
       'denyAccessRequest',
+      'revokeAccessRequest',
       ...['Patient', 'Consultation', 'MedicalDocument'].flatMap((n) => [`create${n}`, `update${n}`, `delete${n}`]),
     ]);
     expect(schema.getQueryType()!.getFields().patients!.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual(['first: Int', 'after: String', 'filter: [FieldFilter!]', 'sort: String']);
