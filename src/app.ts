@@ -160,7 +160,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // refusals by draining, authentication or the rate limit included.
   const metrics = new Metrics();
   // Each scrape asks the trail how far every configured sink has got.
-  if (config.auditDelivery.sinks.length > 0) metrics.setDeliveryLagSource(() => app.auditDelivery.deliveryLag());
+  if (config.auditDelivery.sinks.length > 0) {
+    metrics.setDeliveryLagSource(() => app.auditDelivery.deliveryLag());
+    metrics.setDeliveringSource(config.auditDelivery.sinks, () => app.auditDelivery.delivering());
+  }
   watchDatabase(metrics, db, auditDb);
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(securityPlugin, { ...config.http, counter });

@@ -39,6 +39,7 @@ export class Metrics {
   private readonly histograms = new Map<string, { observe(value: number): void }>();
   private readonly bound = new LabelBound();
   private deliveryLag: DeliveryLagSource | null = null;
+  private delivering: { configured: readonly string[]; now: () => readonly string[] } | null = null;
   private chainHead: (() => Promise<number | null>) | null = null;
   private readonly pools = new Map<string, PoolStats>();
 
@@ -75,6 +76,13 @@ export class Metrics {
       // A failing source leaves the gauge out of this scrape rather than failing it.
       const lags: Record<string, number> = source ? await Promise.resolve().then(source).catch(() => ({})) : {};
       for (const [sink, events] of Object.entries(lags)) gauge.set({ sink: this.bound.value('sink', sink) }, events);
+    });
+    // Across instances the sum per sink is 1 while delivery runs: exactly one holds the lease.
+    this.gaugeOf('fieldguard_audit_delivery_worker', 'Whether this instance is the one delivering to each sink (1: it holds the lease), else 0.', ['sink'], (gauge) => {
+      const source = this.delivering;
+      if (!source) return;
+      const now = new Set(source.now());
+      for (const sink of source.configured) gauge.set({ sink: this.bound.value('sink', sink) }, now.has(sink) ? 1 : 0);
     });
   }
 
@@ -133,6 +141,11 @@ export class Metrics {
   /** The audit delivery's lag per sink, read on each scrape (sink names are configuration, so bounded). */
   setDeliveryLagSource(source: DeliveryLagSource): void {
     this.deliveryLag = source;
+  }
+
+  /** Which configured sinks this instance delivers to right now, read on each scrape. */
+  setDeliveringSource(configured: readonly string[], now: () => readonly string[]): void {
+    this.delivering = { configured, now };
   }
 
   /** The text Prometheus scrapes, and its content type (`text/plain; version=0.0.4`). */

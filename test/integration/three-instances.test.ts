@@ -9,22 +9,27 @@ import { socketClient, type HttpClient } from '../helpers/http-client.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
 import { startRoundRobinProxy, UPSTREAM_HEADER, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { eventually } from '../helpers/delivery-apps.js';
+import { startSiemServer } from '../helpers/siem-server.js';
 import { redisNamespace, redisReachable, TEST_REDIS_URL } from '../helpers/test-redis.js';
 import { AUDIENCE, ISSUER, startIdentityProvider, type TestIdentityProvider } from '../helpers/tokens.js';
 
 // Issue 17: three real service processes on one PostgreSQL behind a round-robin load
 // balancer on loopback, trusting one identity provider (ES256 JWKS), rate-limit counters
-// in Redis. Through the balancer they behave as one service: one linear audit chain, one
-// read budget, one rate limit, and a person disabled on one is refused by all.
+// in Redis, each configured to push the trail to one SIEM. Through the balancer they
+// behave as one service: one linear audit chain, one read budget, one rate limit, a person
+// disabled on one is refused by all, and exactly one of them delivers the trail.
 
 const BUDGET = 3;
 const RATE_LIMIT = 20;
+const METRICS_TOKEN = 'three-instances-metrics-token-0123456789';
 
 const reachable = await redisReachable();
 const namespace = redisNamespace('three-instances');
 let postgres: PrivatePostgres;
 let database: pg.Client;
 let idp: TestIdentityProvider;
+let siem: Awaited<ReturnType<typeof startSiemServer>>;
 let proxy: RoundRobinProxy;
 let lb: HttpClient & { close(): void };
 const servers: ServerProcess[] = [];
@@ -55,6 +60,7 @@ describe.skipIf(!reachable && !process.env.CI)('three instances behind a round r
     database = new pg.Client({ connectionString: postgres.urlFor('fieldguard') });
     await database.connect();
     idp = await startIdentityProvider();
+    siem = await startSiemServer('splunk');
     const env = {
       DATABASE_URL: postgres.urlFor('fieldguard'),
       AUTH_JWKS_URL: idp.jwksUrl,
@@ -66,6 +72,11 @@ describe.skipIf(!reachable && !process.env.CI)('three instances behind a round r
       REDIS_KEY_PREFIX: namespace.prefix,
       DATABASE_POOL_MAX: '3',
       LOG_LEVEL: 'warn',
+      METRICS_TOKEN,
+      AUDIT_SINKS: 'http',
+      AUDIT_SINK_HTTP_URL: siem.url,
+      AUDIT_SINK_POLL_MS: '100',
+      AUDIT_SINK_LEASE_RETRY_MS: '200',
     };
     // The first applies the migrations and loads the demo data; the others only check.
     servers.push(await startServerProcess({ ...env, DEMO_DATA: 'true' }));
@@ -86,6 +97,7 @@ describe.skipIf(!reachable && !process.env.CI)('three instances behind a round r
       }
     }
     await idp?.close();
+    await siem?.close();
     await database?.end();
     await postgres?.destroy();
     await namespace.drop();
@@ -181,5 +193,26 @@ describe.skipIf(!reachable && !process.env.CI)('three instances behind a round r
       refusedBy.add(upstream(res));
     }
     expect(refusedBy.size).toBe(3);
+  });
+
+  it('has exactly one delivery worker: every event reaches the SIEM once, in chain order', async () => {
+    const scrape = async (client: HttpClient) => {
+      const res = await client({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(res.statusCode).toBe(200);
+      const gauge = (name: string) => Number(new RegExp(`^${name}\\{sink="http"\\} (\\d+)$`, 'm').exec(res.body)?.[1] ?? NaN);
+      return { worker: gauge('fieldguard_audit_delivery_worker'), lag: gauge('fieldguard_audit_delivery_lag_events') };
+    };
+    const ids = async () => (await database.query<{ event_id: string }>('select event_id from audit_events order by seq')).rows.map((r) => r.event_id);
+    // Everything the earlier tests wrote, through all three instances, is delivered: each
+    // instance reads the same lag from the shared trail and the stored position.
+    const scraped = await eventually('delivery to catch up', async () => {
+      const all = await Promise.all(direct.map(scrape));
+      return all.every((m) => m.lag === 0) && all;
+    }, 30_000);
+    // One instance holds the lease and delivers; the other two wait.
+    expect(scraped.map((m) => m.worker).sort()).toEqual([0, 0, 1]);
+    // Scrapes write nothing to the trail; the SIEM's copy is the trail, event for event.
+    const trail = await ids();
+    expect(siem.events().map((e) => e.event.metadata.uid)).toEqual(trail);
   });
 });

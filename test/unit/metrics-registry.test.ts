@@ -56,4 +56,17 @@ describe('metrics registry', () => {
     expect(out).toContain('fieldguard_audit_chain_head_seq 41');
     expect(out).not.toMatch(/^fieldguard_audit_delivery_lag_events\{/m);
   });
+
+  it('says which configured sinks this instance delivers to, 1 or 0 each, as the lease moves', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    expect(await text(m)).not.toMatch(/^fieldguard_audit_delivery_worker\{/m);
+    let held: string[] = ['nats'];
+    m.setDeliveringSource(['nats', 'http'], () => held);
+    let out = await text(m);
+    expect(out).toContain('fieldguard_audit_delivery_worker{sink="nats"} 1');
+    expect(out).toContain('fieldguard_audit_delivery_worker{sink="http"} 0');
+    held = [];
+    out = await text(m);
+    expect(out).toContain('fieldguard_audit_delivery_worker{sink="nats"} 0');
+  });
 });
