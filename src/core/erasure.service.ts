@@ -53,11 +53,20 @@ export interface ErasureReceipt {
  * tokenId: null, claims: {} }, channel: 'cli', ... }`).
  */
 export interface ErasureDeps {
+  // A RequestContext, or built by hand: see systemAuditContext.
   db: Db;
   log: Log;
   auditWriter: AuditWriter;
   audit: AuditContext;
   policy: { model: Model };
+}
+
+/**
+ * The AuditContext of a job acting on its own (no request, no token): `sub` names it in
+ * the trail (e.g. `system:retention`), recorded on the `cli` channel.
+ */
+export function systemAuditContext(sub: string, policyVersion: string): AuditContext {
+  return { principal: { sub, roles: [], tokenId: null, claims: {} }, channel: 'cli', requestId: `${sub}-${Date.now()}`, purpose: null, clientIp: null, userAgent: null, policyVersion };
 }
 
 /**
