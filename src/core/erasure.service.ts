@@ -135,7 +135,8 @@ export async function eraseSubject(deps: ErasureDeps, resourceName: string, id: 
 /** The subject and every record under it, resource by resource, locked for update. */
 async function lockTree(trx: Db, model: Model, root: ResourceModel, key: string): Promise<Array<{ resource: ResourceModel; ids: string[] }>> {
   const tree = [{ resource: root, ids: [key] }];
-  // Breadth first; the loader refuses parent cycles, so this ends.
+  // Breadth first. A resource has one parent, so each appears once; the loader refuses
+  // parent cycles, so this ends.
   for (let i = 0; i < tree.length; i++) {
     const parent = tree[i]!;
     for (const child of model.resources.values()) {
@@ -144,11 +145,7 @@ async function lockTree(trx: Db, model: Model, root: ResourceModel, key: string)
       tree.push({ resource: child, ids: await erasure.lockChildren(trx, child, field, parent.ids) });
     }
   }
-  // A resource reached by two paths appears once, with the union of its ids.
-  const merged = new Map<ResourceModel, Set<string>>();
-  for (const g of tree) for (const id of g.ids) (merged.get(g.resource) ?? merged.set(g.resource, new Set()).get(g.resource)!).add(id);
-  for (const g of tree) if (!merged.has(g.resource)) merged.set(g.resource, new Set());
-  return [...merged].map(([resource, ids]) => ({ resource, ids: [...ids] }));
+  return tree;
 }
 
 async function eraseRecords(trx: Db, r: ResourceModel, ids: string[]): Promise<ErasedResource> {
