@@ -168,7 +168,8 @@ async function eraseRecords(trx: Db, r: ResourceModel, ids: string[]): Promise<E
 
 // ---- The HTTP doors: rights, visibility, input, then the core above. ----
 
-const TEXT = z.string().trim().min(1).max(1000);
+// PostgreSQL text holds no NUL: refused here as a 400, not failed there as a 500.
+const TEXT = z.string().trim().min(1).max(1000).refine((v) => !v.includes('\u0000'), 'must not contain a NUL character');
 const eraseInput = z.object({ reason: TEXT }).strict();
 const holdInput = z
   .object({

@@ -79,6 +79,8 @@ describe('erasing a customer', () => {
     expect(unknown.statusCode).toBe(404);
     expect((await post('dpo', `/v1/subjects/Nothing/${ids.mario}/erase`, { reason: 'x' })).statusCode).toBe(404);
     expect((await post('dpo', `/v1/subjects/Customer/${ids.mario}/erase`, {})).json().code).toBe('VALIDATION_FAILED');
+    expect((await post('dpo', `/v1/subjects/Customer/${ids.mario}/erase`, { reason: 'a\u0000b' })).json().code).toBe('VALIDATION_FAILED');
+    expect((await post('dpo', `/v1/subjects/Customer/${ids.mario}/erase`, { reason: 'x'.repeat(1001) })).json().code).toBe('VALIDATION_FAILED');
     // Nothing changed.
     expect((await t.database.query('select full_name from customers where id = $1', [ids.mario])).rows[0].full_name).toBe(MARK.name);
   });
