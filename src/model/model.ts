@@ -20,6 +20,14 @@ export type Generated = (typeof GENERATED)[number];
 export const STRING_FORMATS = ['email', 'phone', 'iban'] as const;
 export type StringFormat = (typeof STRING_FORMATS)[number];
 
+/**
+ * What erasing the person a record is about (GDPR Art. 17) does to a field: `delete` sets
+ * it to null, `anonymise` puts a fixed replacement of its type in its place, `keep` leaves
+ * it, on a declared legal basis. Undeclared, see erasureOf in erasure-rules.ts.
+ */
+export const ERASE_TREATMENTS = ['delete', 'anonymise', 'keep'] as const;
+export type EraseTreatment = (typeof ERASE_TREATMENTS)[number];
+
 export type DefaultValue = string | number | boolean | readonly string[];
 
 export interface TableName {
@@ -53,6 +61,10 @@ export interface FieldModel {
   format: StringFormat | undefined;
   /** The longest `string` or `text` a write may give; undefined: the type's default. */
   maxLength: number | undefined;
+  /** Declared `onErase`; undefined: the default (erasureOf). */
+  onErase?: EraseTreatment | undefined;
+  /** Why a field declared `onErase: keep` outlives the erasure. */
+  legalBasis?: string | undefined;
 }
 
 export interface ResourceModel {

@@ -42,6 +42,9 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   'access_review.attested': ['allowed', 'denied'],
   checkpoint: ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
+  'subject.erased': ['allowed', 'denied'],
+  'subject.hold': ['allowed', 'denied'],
+  'subject.released': ['allowed', 'denied'],
 };
 
 let t: TestApp;
