@@ -129,6 +129,10 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   await call(201, attestation, eve);
   await call(403, attestation, alice);
 
+  // Subject access (GDPR Art. 15): a dpo's report on a customer, and a refusal.
+  await call(200, { url: `/v1/subjects/customers/${giulia}/access-report` }, await as('dana', 'dpo'));
+  await call(403, { url: `/v1/subjects/customers/${giulia}/access-report` }, alice);
+
   // Read budgets of one customer: a blocking one refuses the page, an alerting one lets it through.
   await call(429, { url: '/v1/customers?limit=2' }, await as('sam', 'skimmer'));
   await call(200, { url: '/v1/customers?limit=2' }, await as('gil', 'glancer'));

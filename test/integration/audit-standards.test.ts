@@ -41,6 +41,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   'access_review.attested': ['allowed', 'denied'],
   checkpoint: ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
+  'subject.access_report': ['allowed', 'denied'],
 };
 
 let t: TestApp;

@@ -26,6 +26,8 @@ function activityOf(action: string) {
     case 'list':
     case 'export':
     case 'download':
+    // A subject access report shows the person's records to its caller.
+    case 'subject.access_report':
       return ACTIVITIES.read;
     case 'upload':
       return ACTIVITIES.create;
