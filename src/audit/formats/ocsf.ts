@@ -26,8 +26,7 @@ function activityOf(action: string) {
     case 'list':
     case 'export':
     case 'download':
-    // A subject access report shows the person's records to its caller.
-    case 'subject.access_report':
+    case 'subject.access_report': // shows the person's records to its caller
       return ACTIVITIES.read;
     case 'upload':
       return ACTIVITIES.create;
