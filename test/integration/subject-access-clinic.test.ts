@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { SUBJECT_BOUNDS } from '../../src/core/subject-access.service.js';
 import { projectFile } from '../../src/paths.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -21,6 +22,14 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 function writePolicy(): string {
   const doc = parse(readFileSync(projectFile('policies/examples/clinic.yaml'), 'utf8'));
   doc.roles.director.can.push({ actions: ['read'], subject: 'Subject' });
+  // A grandchild: notes on a consultation belong to the patient too.
+  doc.resources.ConsultationNote = {
+    plural: 'consultationNotes',
+    parent: { resource: 'Consultation', field: 'consultationId' },
+    fields: { id: { type: 'id' }, consultationId: { type: 'ref', resource: 'Consultation', required: true }, text: { type: 'text', class: 'health', mask: 'redact' } },
+  };
+  doc.roles.director.can.push({ actions: ['read', 'create'], subject: 'ConsultationNote' });
+  doc.roles.dpo.can.push({ actions: ['read_masked'], subject: 'ConsultationNote' }, { actions: ['read'], subject: 'ConsultationNote', fields: ['id', 'consultationId'] });
   const file = join(mkdtempSync(join(tmpdir(), 'fieldguard-subject-clinic-')), 'policy.yaml');
   writeFileSync(file, stringify(doc));
   return file;
@@ -49,6 +58,8 @@ beforeAll(async () => {
   ids.heart = await create('consultations', { patientId: ids.mario, specialty: 'cardiology', summary: 'Mild arrhythmia', seenAt: '2026-11-02T09:00:00Z' });
   ids.skin = await create('consultations', { patientId: ids.mario, specialty: 'dermatology', summary: 'Eczema', seenAt: '2026-11-03T09:00:00Z' });
   await create('consultations', { patientId: ids.other, specialty: 'general', summary: 'Check-up', seenAt: '2026-11-04T09:00:00Z' });
+  ids.note = await create('consultationNotes', { consultationId: ids.skin, text: 'Cream twice a day' });
+  ids.heartNote = await create('consultationNotes', { consultationId: ids.heart, text: 'Cream-free: a Holter next week' });
   ids.ecg = await create('medicalDocuments', { patientId: ids.mario, specialty: 'cardiology', title: 'ECG 2026-11-02' });
   const put = await t.http({ method: 'PUT', url: `/v1/medicalDocuments/${ids.ecg}/scan`, headers: { ...as('director'), 'content-type': 'application/pdf' }, payload: SCAN });
   expect(put.statusCode, put.body).toBe(200);
@@ -79,7 +90,44 @@ describe('a subject access report in the clinic', () => {
     expect(consultations.items[0]._access).toEqual({ masked: ['summary'], withheld: [] });
     expect(documents).toMatchObject({ resource: 'MedicalDocument', items: [{ id: ids.ecg, title: '[REDACTED]', _access: { masked: ['title'], withheld: ['scan'] } }] });
     expect(documents.items[0]).not.toHaveProperty('scan');
-    expect(JSON.stringify(report)).not.toMatch(/Mario Bianchi|arrhythmia|Eczema|ECG 2026/);
+    expect(JSON.stringify(report)).not.toMatch(/Mario Bianchi|arrhythmia|Eczema|ECG 2026|Cream/);
+  });
+
+  it("follows the parent chain down: a consultation's notes are the patient's too", () => {
+    expect(report.children.map((c: any) => [c.resource, c.parent])).toEqual([
+      ['Consultation', 'Patient'],
+      ['MedicalDocument', 'Patient'],
+      ['ConsultationNote', 'Consultation'],
+    ]);
+    expect(report.children[2].items).toHaveLength(2);
+    expect(report.children[2].items).toContainEqual({ id: ids.note, consultationId: ids.skin, text: '[REDACTED]', _access: { masked: ['text'], withheld: [] } });
+    expect(report.children[2].items).toContainEqual({ id: ids.heartNote, consultationId: ids.heart, text: '[REDACTED]', _access: { masked: ['text'], withheld: [] } });
+    expect(report.seenBy.accesses).toContainEqual(expect.objectContaining({ action: 'create', resource: 'ConsultationNote', recordIds: [ids.note] }));
+  });
+
+  it('stops at its bounds and says so', async () => {
+    const saved = { ...SUBJECT_BOUNDS };
+    Object.assign(SUBJECT_BOUNDS, { childrenPerResource: 1, annexRows: 2, people: 1 });
+    try {
+      const small = (await get('dpo', `/v1/subjects/patients/${ids.mario}/access-report`)).json();
+      expect(small.children.map((c: any) => [c.resource, c.items.length, c.truncated])).toEqual([
+        ['Consultation', 1, true],
+        ['MedicalDocument', 1, false],
+        // Only the notes of the one consultation listed.
+        ['ConsultationNote', 1, false],
+      ]);
+      expect(small.seenBy.accesses).toHaveLength(2);
+      expect(small.children[2].items[0].consultationId).toBe(small.children[0].items[0].id);
+      expect(small.seenBy).toMatchObject({ truncated: true, peopleTruncated: true });
+      expect(small.seenBy.people).toHaveLength(1);
+      expect(small.limits).toEqual(expect.arrayContaining([
+        'Only the first 1 consultations are listed.',
+        'Only the latest 2 accesses are listed.',
+        'Only the 1 people who saw the data most recently are listed.',
+      ]));
+    } finally {
+      Object.assign(SUBJECT_BOUNDS, saved);
+    }
   });
 
   it("names who saw the patient's records, and only this patient's", () => {
