@@ -13,7 +13,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
 const headers: Record<string, Record<string, string>> = {};
-const ids: Record<string, string> = {};
+const ids = {} as { giulia: string; vittoria: string; booking: string; document: string };
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const DOCUMENT_BYTES = Buffer.from('Invoice 2026-090: colour, EUR 65.00\n');
 let exportHash: string;
@@ -36,7 +36,7 @@ const reportUrl = (id: string, rest = '') => `/v1/subjects/customers/${id}/acces
 
 beforeAll(async () => {
   t = await startTestApp({ RATE_LIMIT_MAX: '0', POLICY_FILE: writePolicy() });
-  for (const [sub, role] of [['alice', 'agent'], ['rita', 'assistant'], ['root', 'admin'], ['dana', 'dpo'], ['dora', 'desk']]) {
+  for (const [sub, role] of [['alice', 'agent'], ['rita', 'assistant'], ['root', 'admin'], ['dana', 'dpo'], ['dora', 'desk']] as const) {
     headers[sub] = { authorization: `Bearer ${await t.token(sub, role)}` };
   }
   const { rows } = await t.database.query(`select id, full_name from customers where full_name in ('Giulia Marchetti', 'Vittoria Colonna')`);
