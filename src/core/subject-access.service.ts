@@ -15,7 +15,6 @@ import type { RequestContext } from './request-context.js';
 
 export { SUBJECT_BOUNDS };
 
-
 /** The records of one child resource held about the subject. */
 export interface ChildSection {
   resource: string;
@@ -60,20 +59,22 @@ export async function subjectAccessReport(ctx: RequestContext, plural: string, i
     if (!found) throw notFound(r.name);
     const key = String(found[r.id.name]);
     const record = renderAs(ctx, r.name, withFileMetadata(r, found));
-    const children = await descendantsOf(ctx, r, key);
+    const shown = await descendantsOf(ctx, r, key);
+    const children = shown.map((f) => f.section);
     await countReads(ctx, r, 'read', [key]);
-    for (const c of children) await countReads(ctx, ctx.policy.model.resources.get(c.resource)!, 'list', c.items.map((i) => idOf(ctx, c.resource, i)));
-    const targets = [{ resourceType: r.name, ids: [auditableId(key)] }, ...children.map((c) => ({ resourceType: c.resource, ids: c.items.map((i) => auditableId(idOf(ctx, c.resource, i))) }))];
-    const seenBy = await annexOf(ctx, targets);
+    for (const { child, ids } of shown) await countReads(ctx, child, 'list', ids);
+    const targets = [{ resourceType: r.name, ids: [key] }, ...shown.map((f) => ({ resourceType: f.child.name, ids: f.ids }))];
+    const seenBy = await annexOf(ctx, targets.map((t) => ({ ...t, ids: t.ids.map(auditableId) })));
     const subject = { resource: r.name, id: key };
+    const truncated = seenBy.truncated || children.some((c) => c.truncated);
     const events: AuditDecision[] = [
       {
         action: 'subject.access_report', resourceType: r.name, resourceIds: [key], outcome: 'allowed', ...mergeDecisions([record.access]),
-        details: { children: Object.fromEntries(children.map((c) => [c.resource, c.items.length])), annexRows: seenBy.accesses.length, truncated: seenBy.truncated || children.some((c) => c.truncated) },
+        details: { children: Object.fromEntries(children.map((c) => [c.resource, c.items.length])), annexRows: seenBy.accesses.length, truncated },
       },
-      ...children.filter((c) => c.items.length > 0).map((c): AuditDecision => ({
-        action: 'subject.access_report', resourceType: c.resource, resourceIds: c.items.map((i) => idOf(ctx, c.resource, i)), outcome: 'allowed',
-        ...mergeDecisions(c.items.map((i) => i.access)), details: { subject },
+      ...shown.filter((f) => f.ids.length > 0).map((f): AuditDecision => ({
+        action: 'subject.access_report', resourceType: f.child.name, resourceIds: f.ids, outcome: 'allowed',
+        ...mergeDecisions(f.section.items.map((i) => i.access)), details: { subject },
       })),
     ];
     // Every record shown is named in the trail, or none is and the caller gets 503.
@@ -91,7 +92,11 @@ export async function subjectAccessReport(ctx: RequestContext, plural: string, i
   });
 }
 
-const idOf = (ctx: RequestContext, type: string, item: RenderedRecord) => String(item.values[ctx.policy.model.resources.get(type)!.id.name]);
+interface Descendants {
+  child: ResourceModel;
+  ids: string[];
+  section: ChildSection;
+}
 
 /**
  * Every record whose parent chain leads to the subject, level by level: each child
@@ -99,8 +104,8 @@ const idOf = (ctx: RequestContext, type: string, item: RenderedRecord) => String
  * SUBJECT_BOUNDS.childrenPerResource per resource, in id order. Visibility is the
  * child's own (its rules and its chain's), as for any list.
  */
-async function descendantsOf(ctx: RequestContext, root: ResourceModel, rootId: string): Promise<ChildSection[]> {
-  const sections: ChildSection[] = [];
+async function descendantsOf(ctx: RequestContext, root: ResourceModel, rootId: string): Promise<Descendants[]> {
+  const found: Descendants[] = [];
   const seen = new Set([root.name]);
   const queue: Array<{ r: ResourceModel; ids: string[] }> = [{ r: root, ids: [rootId] }];
   for (let level = queue.shift(); level; level = queue.shift()) {
@@ -109,19 +114,19 @@ async function descendantsOf(ctx: RequestContext, root: ResourceModel, rootId: s
       seen.add(child.name);
       const visible = ctx.ability.can('read', child.name) || ctx.ability.can('read_masked', child.name);
       const under: SqlFilter = () => sql<SqlBool>`${sql.ref(`${RECORD}.${field.column}`)} = any(${level.ids})`;
+      const limit = SUBJECT_BOUNDS.childrenPerResource;
       const rows = visible && level.ids.length > 0
-        ? await records.listVisibleRecords(ctx.db, child, { where: [...visibleWhere(ctx, child), under], sort: { field: child.id, descending: false }, after: null, limit: SUBJECT_BOUNDS.childrenPerResource + 1 })
+        ? await records.listVisibleRecords(ctx.db, child, { where: [...visibleWhere(ctx, child), under], sort: { field: child.id, descending: false }, after: null, limit: limit + 1 })
         : [];
-      const shown = rows.slice(0, SUBJECT_BOUNDS.childrenPerResource);
-      sections.push({
-        resource: child.name, plural: child.plural, parent: level.r.name, visible,
-        items: shown.map((row) => renderAs(ctx, child.name, withFileMetadata(child, row))),
-        truncated: rows.length > shown.length,
-      });
-      queue.push({ r: child, ids: shown.map((row) => String(row[child.id.name])) });
+      const listed = rows.slice(0, limit);
+      // Ids from the rows, not the rendering: a caller may not read a record's id field.
+      const ids = listed.map((row) => String(row[child.id.name]));
+      const items = listed.map((row) => renderAs(ctx, child.name, withFileMetadata(child, row)));
+      found.push({ child, ids, section: { resource: child.name, plural: child.plural, parent: level.r.name, visible, items, truncated: rows.length > limit } });
+      queue.push({ r: child, ids });
     }
   }
-  return sections;
+  return found;
 }
 
 /**
