@@ -63,8 +63,22 @@ function recordTable(record: RenderedRecord): string {
   return `<div class="record"><table><tbody>${rows.join('')}</tbody></table>${note}</div>`;
 }
 
+/** The trail's actions in words a customer reads; any other is shown as recorded. */
+const ACTION_WORDS: Readonly<Record<string, string>> = {
+  read: 'opened the record',
+  list: 'saw it in a list',
+  export: 'exported it to a file',
+  download: 'opened the file',
+  create: 'created it',
+  update: 'changed it',
+  delete: 'deleted it',
+  upload: 'stored a file',
+  preview: 'previewed it as another role would see it',
+  'subject.access_report': 'prepared a report like this one',
+};
+
 function accessRow(a: AnnexAccess): string {
-  const what = `${e(a.action)}${a.outcome === 'denied' ? ' (refused)' : ''}`;
+  const what = `${e(ACTION_WORDS[a.action] ?? a.action)}${a.outcome === 'denied' ? ' (refused, nothing shown)' : ''}`;
   const file = a.export ? `<br><span class="note">export ${e(a.export.format ?? '')}, ${e(a.export.status)}${a.export.sha256 ? `, file SHA-256 <code>${e(a.export.sha256)}</code>` : ''}</span>` : '';
   return `<tr><td>${e(a.occurredAt)}</td><td>${e(a.who.sub ?? 'unknown')}</td><td>${list(a.who.roles)}</td><td>${e(a.channel)}</td><td>${e(a.purpose ?? '—')}</td>`
     + `<td>${what}${file}</td><td>${e(a.resource)} <code>${list(a.recordIds)}</code></td><td>${list(a.fields.clear)}</td><td>${list(a.fields.masked)}</td><td>${list(a.fields.withheld)}</td></tr>`;

@@ -188,6 +188,8 @@ describe('the printable report', () => {
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.body).toContain('<td>rita</td><td>assistant</td>');
     expect(res.body).toContain(exportHash);
+    expect(res.body).toContain('<td>exported it to a file<br>');
+    expect(res.body).toContain('<td>opened the record</td>');
     expect(res.body).toContain('Invoice 2026-090');
     expect((await call('dana', reportUrl(ids.giulia), 200, { accept: 'application/json' })).headers['content-type']).toMatch(/^application\/json/);
   });
