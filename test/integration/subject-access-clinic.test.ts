@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { SUBJECT_BOUNDS } from '../../src/core/subject-access.service.js';
 import { projectFile } from '../../src/paths.js';
+import { contractSchema } from '../helpers/openapi-schema.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // Subject access on the clinic example (policies/examples/clinic.yaml), resources the
@@ -75,6 +76,7 @@ describe('a subject access report in the clinic', () => {
   });
 
   it('shows the dpo the patient masked, as the dpo reads patients', () => {
+    expect(contractSchema('SubjectAccessReport')(report)).toEqual([]);
     expect(report.subject).toEqual({ resource: 'Patient', plural: 'patients', id: ids.mario });
     expect(report.record).toMatchObject({ id: ids.mario, fullName: 'Mario B.', phone: '+39 XXX XXX XXXX', birthDate: '[REDACTED]', specialty: 'cardiology' });
     expect(report.record._access).toEqual({ masked: ['fullName', 'phone', 'birthDate'], withheld: ['assignees'] });

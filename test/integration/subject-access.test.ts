@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
+import { contractSchema } from '../helpers/openapi-schema.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // Subject access (GDPR Art. 15) over a real port, on the default policy plus one role
@@ -71,6 +72,7 @@ describe('GET /v1/subjects/{resource}/{id}/access-report', () => {
   });
 
   it('holds the record, its bookings and the metadata of its documents, as the dpo reads them', () => {
+    expect(contractSchema('SubjectAccessReport')(report)).toEqual([]);
     expect(report.subject).toEqual({ resource: 'Customer', plural: 'customers', id: ids.giulia });
     expect(report.generatedBy).toEqual({ sub: 'dana', roles: ['dpo'] });
     expect(report.record).toMatchObject({
