@@ -141,7 +141,8 @@ function withFileMetadata(r: ResourceModel, row: RecordValues): RecordValues {
 
 function limitsOf(children: ChildSection[], seenBy: SeenBy): string[] {
   const limits = [
-    'Records are shown as your roles read them: masked fields are masked and withheld fields are left out; records your roles may not see are not listed. The person the data is about is owed all of it: if anything is masked or withheld here, have someone whose roles read it in clear prepare the report.',
+    // Read by the person who prepares the report and by the person it is about: worded for both.
+    'Records are shown as the person who prepared this report may read them: masked fields appear masked, withheld fields are left out, and records they may not see are not listed. Where anything is masked or withheld, the data itself is still owed: a complete report is prepared by someone who may read it in clear.',
     'File contents are not included, only what is known of each file (type, size, SHA-256).',
     'Who saw the data comes from the audit trail: every request that named these records, with the fields it showed. A list names every record it showed. Events about records deleted since, or older than the trail keeps, cannot be found.',
   ];

@@ -80,7 +80,7 @@ describe('a subject access report in the clinic', () => {
     expect(report.subject).toEqual({ resource: 'Patient', plural: 'patients', id: ids.mario });
     expect(report.record).toMatchObject({ id: ids.mario, fullName: 'Mario B.', phone: '+39 XXX XXX XXXX', birthDate: '[REDACTED]', specialty: 'cardiology' });
     expect(report.record._access).toEqual({ masked: ['fullName', 'phone', 'birthDate'], withheld: ['assignees'] });
-    expect(report.limits[0]).toContain('masked fields are masked');
+    expect(report.limits[0]).toContain('masked fields appear masked');
   });
 
   it('with its consultations and medical documents, summaries and titles masked, the scan withheld', () => {
