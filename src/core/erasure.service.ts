@@ -8,7 +8,7 @@ import * as records from '../data/record.repository.js';
 import { AppError, notFound } from '../errors.js';
 import type { Log } from '../log.js';
 import { erasureOf } from '../model/erasure-rules.js';
-import type { FieldModel, Model, ResourceModel } from '../model/model.js';
+import { subjectResource, type FieldModel, type Model, type ResourceModel } from '../model/model.js';
 import { assertCan, audit, auditingDenials } from './guard.js';
 import { validationError } from './record-access.js';
 import { visibleWhere } from './record.service.js';
@@ -189,8 +189,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 /** The subject's record as the caller sees it, or 404 (an unknown resource too). */
 async function visibleSubject(ctx: RequestContext, resource: string, id: string): Promise<{ r: ResourceModel; key: string }> {
-  const r = ctx.policy.model.resources.get(resource);
-  if (!r) throw notFound(resource);
+  const r = subjectResource(ctx.policy.model, resource);
+  if (!r) throw notFound('Resource');
   const found = await records.findVisibleRecord(ctx.db, r, id, visibleWhere(ctx, r));
   if (!found) throw notFound(r.name);
   return { r, key: String(found[r.id.name]) };

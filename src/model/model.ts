@@ -121,3 +121,10 @@ export interface Model {
 }
 
 export const qualifiedName = (t: TableName) => `${t.schema}.${t.name}`;
+
+/**
+ * The stored resource a `/v1/subjects/{resource}/...` path names: by its REST plural
+ * (`customers`, as its own routes), or by its name (`Customer`, as the trail names it).
+ */
+export const subjectResource = (model: Model, segment: string): ResourceModel | undefined =>
+  model.resources.get(segment) ?? [...model.resources.values()].find((r) => r.plural === segment);

@@ -51,6 +51,8 @@ export const cspFor = (url: string) =>
 async function securityPlugin(app: FastifyInstance, options: SecurityOptions) {
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
+    // A page the API renders itself (the printable access report) sets a stricter one of its own.
+    if (reply.hasHeader('content-security-policy')) return;
     reply.header('content-security-policy', cspFor(request.url));
   });
 

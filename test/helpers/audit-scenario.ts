@@ -143,6 +143,9 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   await call(403, { method: 'DELETE', url: `/v1/subjects/Customer/${subject.id}/hold` }, alice);
   await call(200, { method: 'DELETE', url: `/v1/subjects/Customer/${subject.id}/hold` }, dpo);
   await call(200, erase, dpo);
+  // Subject access (GDPR Art. 15): a dpo's report on a customer, and a refusal.
+  await call(200, { url: `/v1/subjects/customers/${giulia}/access-report` }, await as('dana', 'dpo'));
+  await call(403, { url: `/v1/subjects/customers/${giulia}/access-report` }, alice);
 
   // Read budgets of one customer: a blocking one refuses the page, an alerting one lets it through.
   await call(429, { url: '/v1/customers?limit=2' }, await as('sam', 'skimmer'));

@@ -45,6 +45,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   'subject.erased': ['allowed', 'denied'],
   'subject.hold': ['allowed', 'denied'],
   'subject.released': ['allowed', 'denied'],
+  'subject.access_report': ['allowed', 'denied'],
 };
 
 let t: TestApp;

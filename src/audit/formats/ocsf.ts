@@ -26,6 +26,7 @@ function activityOf(action: string) {
     case 'list':
     case 'export':
     case 'download':
+    case 'subject.access_report': // shows the person's records to its caller
       return ACTIVITIES.read;
     case 'upload':
       return ACTIVITIES.create;
