@@ -25,6 +25,7 @@ function activityOf(action: string) {
     case 'read':
     case 'list':
     case 'export':
+    case 'audience':
     case 'download':
       return ACTIVITIES.read;
     case 'upload':
