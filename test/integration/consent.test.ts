@@ -111,6 +111,41 @@ describe('a read declaring the marketing purpose', () => {
     }
   });
 
+  it('decides on the opt-out even for a role that may not read it (an assistant)', async () => {
+    const luca = (await get('rita', `/v1/customers/${ids['Luca Bernardi']}`, MARKETING)).json();
+    expect(luca).toEqual({
+      id: ids['Luca Bernardi'],
+      createdAt: expect.any(String),
+      _access: {
+        masked: [],
+        withheld: ['address', 'iban', 'taxId', 'notes', 'privacyLevel', 'assignees', 'marketingOptOut', 'updatedAt', 'fullName', 'email', 'phone'],
+        optedOut: { ...OPTED_OUT, fields: ['fullName', 'email', 'phone'] },
+      },
+    });
+    const giulia = (await get('rita', `/v1/customers/${ids['Giulia Marchetti']}`, MARKETING)).json();
+    expect(giulia.fullName).toBe('Giulia Marchetti');
+    expect(giulia).not.toHaveProperty('marketingOptOut');
+  });
+
+  it('holds over an approved access request', async () => {
+    const asked = await t.http({
+      method: 'POST',
+      url: '/v1/access-requests',
+      headers: headers.alice,
+      payload: { resource: 'Customer', id: ids['Luca Bernardi'], fields: ['address'], reason: 'Sending a contract by post', minutes: 10 },
+    });
+    expect(asked.statusCode, asked.body).toBe(201);
+    const approved = await t.http({ method: 'POST', url: `/v1/access-requests/${asked.json().id}/approve`, headers: headers.carol, payload: {} });
+    expect(approved.statusCode, approved.body).toBe(200);
+    const plain = (await get('alice', `/v1/customers/${ids['Luca Bernardi']}`)).json();
+    expect(plain.address).toBe('Corso Vittorio Emanuele 45, 10121 Torino');
+    expect(plain._access.revealed).toEqual(['address']);
+    const declared = (await get('alice', `/v1/customers/${ids['Luca Bernardi']}`, MARKETING)).json();
+    expect(declared).not.toHaveProperty('address');
+    expect(declared._access).not.toHaveProperty('revealed');
+    expect(declared._access.optedOut.fields).toEqual(['fullName', 'email', 'phone', 'address']);
+  });
+
   it('withholds them in a list, and masked fields too (an agent sees the phone masked)', async () => {
     const page = (await get('alice', '/v1/customers?limit=100', MARKETING)).json();
     const hannah = page.items.find((c: any) => c.id === ids['Hannah Becker']);
