@@ -27,6 +27,7 @@ import { PolicyStore } from './policy/policy-store.js';
 import { accessReviewRoutes } from './rest/access-review.routes.js';
 import { subjectRoutes } from './rest/subjects.routes.js';
 import { subjectAccessRoutes } from './rest/subject-access.routes.js';
+import { audienceRoutes } from './rest/audience.routes.js';
 import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { accessRequestRoutes } from './rest/access-requests.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
@@ -207,6 +208,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(accessReviewRoutes);
     await api.register(subjectRoutes);
     await api.register(subjectAccessRoutes);
+    await api.register(audienceRoutes);
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;

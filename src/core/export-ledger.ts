@@ -28,7 +28,7 @@ export interface ExportLedger {
  * stream fails, `export.aborted` records how far it got (rows rendered and bytes handed
  * to the response; the client may have received fewer).
  */
-export function openExportLedger(ctx: RequestContext, format: string, exportEventId: string, fields: ExportFields): ExportLedger {
+export function openExportLedger(ctx: RequestContext, format: string, exportEventId: string, fields: ExportFields, resourceType = 'Customer'): ExportLedger {
   const hash = createHash('sha256');
   let rows = 0;
   let bytes = 0;
@@ -37,7 +37,7 @@ export function openExportLedger(ctx: RequestContext, format: string, exportEven
   const record = (action: string, extra: Record<string, unknown>) =>
     audit(ctx, {
       action,
-      resourceType: 'Customer',
+      resourceType,
       resourceIds: [],
       outcome: 'allowed',
       ...fields,

@@ -3,6 +3,7 @@ import { sqlFilterFor, type SqlFilter } from '../data/policy-sql.js';
 import { AppError } from '../errors.js';
 import { permittedFields, renderRecord, resourceOf, type RenderedRecord } from '../policy/field-access.js';
 import { revealGranted } from './access-grants.js';
+import { withholdForPurpose } from './purpose-consent.js';
 import type { RequestContext } from './request-context.js';
 
 /**
@@ -20,14 +21,18 @@ export const visibleFilterFor = (ctx: RequestContext, type: string, table?: stri
 export const clearFilterFor = (ctx: RequestContext, type: string, field: string): SqlFilter =>
   sqlFilterFor(ctx.ability, ['read'], type, field) ?? NOTHING;
 
-/** The record as the caller sees it: their rules, and any live grant of theirs on it. */
+/**
+ * The record as the caller sees it: their rules, any live grant of theirs on it, and the
+ * consent its subject gave to the purpose the request declares. Every door renders here.
+ */
 export function renderAs(ctx: RequestContext, type: string, record: object): RenderedRecord {
   const values = record as Record<string, unknown>;
   const rendered = renderRecord(ctx.ability, ctx.policy, type, values);
   const grants = ctx.grantStore?.activeFor(ctx.policy, ctx.principal);
-  if (!grants) return rendered;
+  if (!grants) return withholdForPurpose(ctx, type, values, rendered);
   const idField = ctx.policy.model.resources.get(type)?.id.name ?? 'id';
-  return revealGranted(grants, ctx.grantStore!.now(), type, values[idField], values, rendered);
+  // A subject's no to the declared purpose holds over any grant.
+  return withholdForPurpose(ctx, type, values, revealGranted(grants, ctx.grantStore!.now(), type, values[idField], values, rendered));
 }
 
 /** 403 naming every sent field the caller's roles may not write on this record. */

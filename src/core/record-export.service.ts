@@ -10,6 +10,7 @@ import { assertCan, audit, auditingDenials } from './guard.js';
 import { countReads, modelOf, visibleWhere } from './record.service.js';
 import type { RequestContext } from './request-context.js';
 import { whileActive } from './while-active.js';
+import { consentFilter, purposeOf, withholdForPurpose } from './purpose-consent.js';
 
 const NOTHING = () => sql<SqlBool>`false`;
 
@@ -44,10 +45,14 @@ export async function exportRecords(ctx: RequestContext, type: string, format: s
     const exportable = sqlFilterForResource(ctx.ability, ['export'], r, RECORD) ?? NOTHING;
     const ids = await records.visibleRecordIds(ctx.db, r, [...visibleWhere(ctx, r), exportable]);
     await countReads(ctx, r, 'export', ids);
+    // A declared purpose: the contact fields of subjects who did not consent stay out of the file.
+    const purpose = purposeOf(ctx, r);
+    const refusedBy = purpose && ids.length > 0 ? await records.visibleRecordIds(ctx.db, r, [...visibleWhere(ctx, r), exportable, consentFilter(purpose, false)]) : [];
+    const optedOut = purpose && refusedBy.length > 0 ? purpose.contact.filter((f) => columns.includes(f)) : [];
     const fields = {
       fieldsClear: columns.filter((f) => mayClear.has(f)),
       fieldsMasked: columns.filter((f) => !mayClear.has(f)),
-      fieldsWithheld: resource.fields.filter((f) => !columns.includes(f)),
+      fieldsWithheld: [...resource.fields.filter((f) => !columns.includes(f)), ...optedOut],
     };
     const exportEventId = await audit(ctx, {
       action: 'export',
@@ -56,9 +61,9 @@ export async function exportRecords(ctx: RequestContext, type: string, format: s
       outcome: 'allowed',
       reason: `format=${format}`,
       ...fields,
-      details: { format, rows: ids.length },
+      details: { format, rows: ids.length, ...(optedOut.length > 0 ? { optedOut: { purpose: purpose!.name, fields: optedOut, records: refusedBy.length } } : {}) },
     });
-    const ledger = openExportLedger(ctx, format, exportEventId, fields);
+    const ledger = openExportLedger(ctx, format, exportEventId, fields, r.name);
     return { plural: r.plural, columns, rows: renderAll(ctx, r, ids, ledger), ledger: ledger.stream };
   });
 }
@@ -67,6 +72,6 @@ async function* renderAll(ctx: RequestContext, r: ResourceModel, ids: string[], 
   // Cut off if the person is disabled meanwhile; the ledger records why.
   for await (const record of whileActive(ctx, records.streamRecords(ctx.db, r, ids))) {
     ledger.countRow();
-    yield renderRecord(ctx.ability, ctx.policy, r.name, record);
+    yield withholdForPurpose(ctx, r.name, record, renderRecord(ctx.ability, ctx.policy, r.name, record));
   }
 }

@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import type { FieldModel, ResourceModel } from '../model/model.js';
 import { fieldsOnType, resourceOf } from '../policy/field-access.js';
 import { assertNoNul } from './no-nul.js';
+import { consentFilter, purposeOf } from './purpose-consent.js';
 import type { RequestContext } from './request-context.js';
 
 export interface RecordQuery {
@@ -79,9 +80,18 @@ export async function compileRecordQuery(ctx: RequestContext, r: ResourceModel, 
   return { where, sort: { field, descending } };
 }
 
-/** Records on which the caller reads `field` in clear. */
-const clearFilter = (ctx: RequestContext, r: ResourceModel, field: string): SqlFilter =>
-  sqlFilterForResource(ctx.ability, ['read'], r, RECORD, field) ?? (() => sql<SqlBool>`false`);
+/**
+ * Records on which the caller reads `field` in clear: for a contact field of the purpose
+ * the request declares, only those whose subject consented (a filter or sort must not
+ * reveal what the record withholds).
+ */
+function clearFilter(ctx: RequestContext, r: ResourceModel, field: string): SqlFilter {
+  const clear = sqlFilterForResource(ctx.ability, ['read'], r, RECORD, field) ?? (() => sql<SqlBool>`false`);
+  const purpose = purposeOf(ctx, r);
+  if (!purpose?.contact.includes(field)) return clear;
+  const consent = consentFilter(purpose);
+  return (eb) => eb.and([clear(eb), consent(eb)]);
+}
 
 /** `field = value`, with the text checked against the field's type first (never a database error). */
 function equals(field: FieldModel, value: string): SqlFilter {

@@ -4,7 +4,7 @@ import type { ResourceModel } from './model.js';
 type Report = (path: PolicyPath, message: string) => void;
 
 /** Types the GraphQL API defines for itself, and GraphQL's own scalars. */
-const RESERVED_TYPES = new Set(['Query', 'Mutation', 'Subscription', 'PageInfo', 'FieldAccess', 'FieldFilter', 'StoredFile', 'AccessRequest', 'String', 'Int', 'Float', 'Boolean', 'ID']);
+const RESERVED_TYPES = new Set(['Query', 'Mutation', 'Subscription', 'PageInfo', 'FieldAccess', 'ConsentWithheld', 'FieldFilter', 'StoredFile', 'AccessRequest', 'String', 'Int', 'Float', 'Boolean', 'ID']);
 
 /**
  * Names the generated GraphQL API gives from the model, checked when the policy loads so

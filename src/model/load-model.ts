@@ -5,6 +5,7 @@ import type { CallerKeptResourceModel, FieldModel, Model, ResourceModel } from '
 import { parseTableName, snakeCase } from './names.js';
 import { checkGraphqlNames } from './graphql-names.js';
 import { checkRelations } from './relation-checks.js';
+import { compilePurposes } from './purpose-checks.js';
 
 /**
  * Compiles the data model from a policy's `resources:` (already shape-checked by zod).
@@ -34,7 +35,7 @@ export function compileModel(declared: Record<string, ResourceSpec>, report: Rep
 
 function checkPolicyOnly(spec: ResourceSpec, path: PolicyPath, report: Report): void {
   if (spec.storage !== undefined) report([...path, 'storage'], 'storage describes a resource of the data model: give the resource a plural');
-  for (const key of ['table', 'adopt', 'parent'] as const) {
+  for (const key of ['table', 'adopt', 'parent', 'purposes'] as const) {
     if (spec[key] !== undefined) report([...path, key], `${key} describes a stored resource: give the resource a plural`);
   }
   for (const [field, fieldSpec] of Object.entries(spec.fields)) checkPolicyOnlyField(fieldSpec, [...path, 'fields', field], report);
@@ -50,7 +51,7 @@ const COLUMN_KEYS = ['column', 'default', 'generated', 'required'] as const;
  */
 function compileCallerKept(name: string, spec: ResourceSpec, plural: string, path: PolicyPath, report: Report): CallerKeptResourceModel | undefined {
   if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) report(path, 'a resource with a plural is named in PascalCase (letters and digits)');
-  for (const key of ['table', 'adopt', 'parent'] as const) {
+  for (const key of ['table', 'adopt', 'parent', 'purposes'] as const) {
     if (spec[key] !== undefined) report([...path, key], `${key} describes a table: a storage: none resource has none`);
   }
   const fields: FieldModel[] = [];
@@ -88,7 +89,9 @@ function compileResource(name: string, spec: ResourceSpec, plural: string, path:
   if (ids.length === 0) return undefined;
   const table = parseTableName(spec.table ?? snakeCase(plural));
   const owner = snakeCase(name);
+  const purposes = compilePurposes(spec.purposes, fields, [...path], report);
   return {
+    ...(purposes ? { purposes } : {}),
     name,
     plural,
     table,

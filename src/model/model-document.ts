@@ -32,6 +32,16 @@ const fieldSchema = z
   .strict();
 export type FieldSpec = z.infer<typeof fieldSchema>;
 
+/** One purpose of a stored resource: whose consent it needs and the contact fields it reaches. */
+const purposeSchema = z
+  .object({
+    optOut: z.string().min(1).optional().describe('A boolean field: true = the subject said no (null or false: not opted out).'),
+    optIn: z.string().min(1).optional().describe('A boolean field: only true = the subject consented (give optOut or optIn, not both).'),
+    contact: z.array(z.string().min(1)).min(1).describe('The fields an audience gives, and a read declaring the purpose withholds for subjects who did not consent.'),
+  })
+  .strict();
+export type PurposeSpec = z.infer<typeof purposeSchema>;
+
 export const resourceSchema = z
   .object({
     plural: z
@@ -55,6 +65,10 @@ export const resourceSchema = z
       .optional()
       .describe('Records exist for a caller only where their parent (through this ref field) does.'),
     fields: z.record(z.string(), fieldSchema),
+    purposes: z
+      .record(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a purpose is named in lower case: letters, digits, _ and -'), purposeSchema)
+      .optional()
+      .describe('Purposes such as marketing, each with its consent field and contact fields: GET /v1/audiences/<Resource>/<purpose>, and X-Purpose reads withhold the contact of subjects who did not consent.'),
   })
   .strict();
 export type ResourceSpec = z.infer<typeof resourceSchema>;

@@ -82,6 +82,20 @@ export interface ResourceModel {
   id: FieldModel;
   /** The one `file` field, if any, and the table holding its bytes in numbered chunks. */
   file: { field: FieldModel; chunks: ChunkTable } | undefined;
+  /** Purposes that need the subject's consent (`purposes:`), by name; absent when none. */
+  purposes?: ReadonlyMap<string, PurposeModel>;
+}
+
+/**
+ * A purpose such as marketing: the boolean field that records the subject's choice
+ * (`optOut`: true = said no; `optIn`: only true = said yes) and the contact fields the
+ * purpose reaches, given by its audience and withheld, for a request declaring the
+ * purpose, on the records of subjects who did not consent.
+ */
+export interface PurposeModel {
+  name: string;
+  consent: { field: FieldModel; kind: 'optOut' | 'optIn' };
+  contact: readonly string[];
 }
 
 /**

@@ -61,7 +61,7 @@ async function securityPlugin(app: FastifyInstance, options: SecurityOptions) {
     origin: options.corsOrigins.length > 0 ? options.corsOrigins : false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'x-purpose', 'x-request-id', 'x-fieldguard-csrf'],
-    exposedHeaders: ['x-request-id', 'retry-after', 'location'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'location', 'x-fieldguard-withheld'],
     credentials: false,
     maxAge: 600,
   });

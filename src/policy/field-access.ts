@@ -13,7 +13,12 @@ export interface FieldDecision {
   revealed?: readonly string[];
   /** The ids of the grants that revealed them, for the audit row. */
   grants?: readonly string[];
+  /** Fields withheld because the subject did not consent to the purpose the request declared. */
+  optedOut?: ConsentWithheld;
 }
+
+/** Contact fields a declared purpose withheld, the purpose, and why (core/purpose-consent.ts). */
+export type ConsentWithheld = Readonly<{ purpose: string; fields: readonly string[]; reason: string }>;
 
 /** A record as the caller may see it: withheld fields absent, masked ones masked. */
 export interface RenderedRecord {
@@ -114,18 +119,20 @@ function computeDecision(ability: AppAbility, resource: ResourcePolicy, type: st
   return Object.freeze(decision);
 }
 
-export type AccessSummary = Readonly<{ masked: readonly string[]; withheld: readonly string[]; revealed?: readonly string[] }>;
+export type AccessSummary = Readonly<{ masked: readonly string[]; withheld: readonly string[]; revealed?: readonly string[]; optedOut?: ConsentWithheld }>;
 const summaries = new WeakMap<FieldDecision, AccessSummary>();
 
 /**
- * What a response says about a record's fields: masked and withheld, and `revealed` where a
- * grant showed fields the rules alone would not. One object per shared decision.
+ * What a response says about a record's fields: masked and withheld, `revealed` where a
+ * grant showed fields the rules alone would not, and `optedOut` where a declared purpose
+ * withheld contact fields. One object per shared decision.
  */
 export function accessSummary(decision: FieldDecision): AccessSummary {
   let summary = summaries.get(decision);
   if (!summary) {
     const revealed = decision.revealed && decision.revealed.length > 0 ? { revealed: decision.revealed } : {};
-    summaries.set(decision, (summary = Object.freeze({ masked: decision.masked, withheld: decision.withheld, ...revealed })));
+    const optedOut = decision.optedOut ? { optedOut: decision.optedOut } : {};
+    summaries.set(decision, (summary = Object.freeze({ masked: decision.masked, withheld: decision.withheld, ...revealed, ...optedOut })));
   }
   return summary;
 }

@@ -55,6 +55,9 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   await call(204, { method: 'DELETE', url: `/v1/customers/${created.id}` }, root);
   await call(200, { url: '/v1/customers/export?format=csv' }, root);
   await call(403, { url: '/v1/customers/export' }, alice);
+  // The marketing audience: a manager's, and refused to an agent.
+  await call(200, { url: '/v1/audiences/Customer/marketing?format=ndjson' }, carol);
+  await call(403, { url: '/v1/audiences/Customer/marketing' }, alice);
 
   // Bookings: the same verbs on another resource type.
   const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();

@@ -23,6 +23,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   export: ['allowed', 'denied'],
   'export.completed': ['allowed'],
   'export.aborted': ['allowed'],
+  audience: ['allowed', 'denied'],
   upload: ['allowed', 'denied'],
   download: ['allowed', 'denied'],
   authenticate: ['denied'],

@@ -52,6 +52,7 @@ describe('the GraphQL generated from the clinic model', () => {
       specialty: 'String',
       privacyLevel: 'String',
       assignees: '[String!]',
+      remindersConsent: 'Boolean',
       createdAt: 'String',
       updatedAt: 'String',
       access: 'FieldAccess!',
@@ -66,7 +67,7 @@ describe('the GraphQL generated from the clinic model', () => {
   });
 
   it('takes the writable fields as input: required ones non-null on create only, never ids or generated ones', () => {
-    expect(Object.keys(input('CreatePatientInput').getFields())).toEqual(['fullName', 'phone', 'birthDate', 'specialty', 'privacyLevel', 'assignees']);
+    expect(Object.keys(input('CreatePatientInput').getFields())).toEqual(['fullName', 'phone', 'birthDate', 'specialty', 'privacyLevel', 'assignees', 'remindersConsent']);
     expect(typeOf(input('CreatePatientInput'), 'fullName')).toBe('String!');
     expect(typeOf(input('UpdatePatientInput'), 'fullName')).toBe('String');
     expect(typeOf(input('CreateConsultationInput'), 'patientId')).toBe('ID!');

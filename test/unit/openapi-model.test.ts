@@ -112,7 +112,7 @@ describe('the OpenAPI document of a model', () => {
     expect(patient.birthDate.description).toContain('_access.masked');
     expect(patient.fullName.description).toMatch(/class `identity`.*`initials`/);
     expect(schemas.CreatePatientInput.required).toEqual(['fullName']);
-    expect(Object.keys(schemas.CreatePatientInput.properties)).toEqual(['fullName', 'phone', 'birthDate', 'specialty', 'privacyLevel', 'assignees']);
+    expect(Object.keys(schemas.CreatePatientInput.properties)).toEqual(['fullName', 'phone', 'birthDate', 'specialty', 'privacyLevel', 'assignees', 'remindersConsent']);
     expect(schemas.CreatePatientInput.properties.privacyLevel.default).toBe('standard');
     expect(schemas.CreatePatientInput.properties.phone.type).toEqual(['string', 'null']);
     expect(schemas.UpdatePatientInput.required).toBeUndefined();

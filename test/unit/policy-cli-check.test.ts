@@ -41,7 +41,7 @@ describe('policy check', () => {
     );
     // The auditor reads no customers: no budget line, nothing to limit.
     expect(roleBlock(out, 'auditor').filter((l) => l.startsWith('budget'))).toEqual([]);
-    expect(roleBlock(out, 'admin')).toEqual(expect.arrayContaining(['sees all records', 'taxId clear', 'can create, update, delete, export']));
+    expect(roleBlock(out, 'admin')).toEqual(expect.arrayContaining(['sees all records', 'taxId clear', 'can create, update, delete, export, audience (records where privacyLevel is not confidential, or assignees contains you)']));
     expect(roleBlock(out, 'auditor')).toEqual(expect.arrayContaining(['Customer: no access', 'eventId clear']));
   });
 

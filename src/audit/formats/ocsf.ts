@@ -25,6 +25,7 @@ function activityOf(action: string) {
     case 'read':
     case 'list':
     case 'export':
+    case 'audience':
     case 'download':
     case 'subject.access_report': // shows the person's records to its caller
       return ACTIVITIES.read;

@@ -1,0 +1,95 @@
+import { sql, type SqlBool } from 'kysely';
+import { RECORD } from '../data/record.repository.js';
+import type { SqlFilter } from '../data/policy-sql.js';
+import type { PurposeModel, ResourceModel } from '../model/model.js';
+import type { FieldDecision, RenderedRecord } from '../policy/field-access.js';
+import type { RequestContext } from './request-context.js';
+
+/**
+ * Consent, enforced where data is read. A stored resource may declare purposes
+ * (`purposes: { marketing: { optOut: marketingOptOut, contact: [...] } }`); a request
+ * that declares one (X-Purpose) never receives the purpose's contact fields of a record
+ * whose subject did not consent, on any door: those fields are withheld and named, with
+ * the reason, in the record's access summary and in the audit row. The consent field is
+ * read with the record whatever the caller may see of it: rendering decides, the caller's
+ * rules still decide whether they see the field itself.
+ */
+
+/**
+ * The purpose a request declares, from the X-Purpose text: `purpose=<name>` anywhere in
+ * it (`ticket=42; purpose=marketing`), else its first word (`marketing`,
+ * `Marketing: spring newsletter`), in lower case; null without one.
+ */
+export function declaredPurpose(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const t = text.trim().toLowerCase();
+  const keyed = /(?:^|[\s;,&])purpose\s*[=:]\s*([a-z0-9_-]{1,40})/.exec(t);
+  if (keyed) return keyed[1]!;
+  return /^([a-z0-9_-]{1,40})/.exec(t)?.[1] ?? null;
+}
+
+/** The purpose of `r` this request declares, if `r` declares it. */
+export function purposeOf(ctx: Pick<RequestContext, 'audit'>, r: Pick<ResourceModel, 'purposes'> | undefined): PurposeModel | undefined {
+  if (!r?.purposes) return undefined;
+  const name = declaredPurpose(ctx.audit.purpose);
+  return name === null ? undefined : r.purposes.get(name);
+}
+
+/** Whether the subject of `record` consented to `p`: optOut not true, or optIn true. */
+export function consented(p: PurposeModel, record: Record<string, unknown>): boolean {
+  const value = record[p.consent.field.name];
+  return p.consent.kind === 'optOut' ? value !== true : value === true;
+}
+
+/** SQL over the alias RECORD: records whose subject consented to `p` (or, `false`, did not). */
+export function consentFilter(p: PurposeModel, wanted = true): SqlFilter {
+  const column = sql.ref(`${RECORD}.${p.consent.field.column}`);
+  const yes = p.consent.kind === 'optOut' ? sql<SqlBool>`${column} IS NOT TRUE` : sql<SqlBool>`${column} IS TRUE`;
+  return () => (wanted ? yes : sql<SqlBool>`NOT (${yes})`);
+}
+
+/** Why a purpose's contact fields were withheld, as the caller reads it. */
+export const consentReason = (p: Pick<PurposeModel, 'name' | 'consent'>) =>
+  p.consent.kind === 'optOut' ? `The subject opted out of ${p.name}.` : `The subject has not consented to ${p.name}.`;
+
+/** Decisions are shared between records: each is turned into its withholding form once. */
+const withheldMemo = new WeakMap<FieldDecision, Map<PurposeModel, FieldDecision>>();
+
+function withholding(decision: FieldDecision, p: PurposeModel): FieldDecision {
+  let byPurpose = withheldMemo.get(decision);
+  if (!byPurpose) withheldMemo.set(decision, (byPurpose = new Map()));
+  let result = byPurpose.get(p);
+  if (!result) {
+    const shown = new Set([...decision.clear, ...decision.masked]);
+    const fields = p.contact.filter((f) => shown.has(f));
+    const hide = (list: readonly string[]) => list.filter((f) => !fields.includes(f));
+    result =
+      fields.length === 0
+        ? decision
+        : Object.freeze({
+            clear: hide(decision.clear),
+            masked: hide(decision.masked),
+            withheld: [...decision.withheld, ...fields],
+            ...(decision.revealed ? { revealed: hide(decision.revealed) } : {}),
+            ...(decision.grants ? { grants: decision.grants } : {}),
+            optedOut: Object.freeze({ purpose: p.name, fields, reason: consentReason(p) }),
+          });
+    byPurpose.set(p, result);
+  }
+  return result;
+}
+
+/**
+ * The record as rendered, with the declared purpose's contact fields withheld when its
+ * subject did not consent (after grants: an access request does not override a no).
+ * `record` is the stored record, consent field included.
+ */
+export function withholdForPurpose(ctx: Pick<RequestContext, 'audit' | 'policy'>, type: string, record: Record<string, unknown>, rendered: RenderedRecord): RenderedRecord {
+  const p = purposeOf(ctx, ctx.policy.model.resources.get(type));
+  if (!p || consented(p, record)) return rendered;
+  const access = withholding(rendered.access, p);
+  if (access === rendered.access) return rendered;
+  const values = { ...rendered.values };
+  for (const f of access.optedOut!.fields) delete values[f];
+  return { values, access };
+}
