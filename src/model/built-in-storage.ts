@@ -32,6 +32,7 @@ export function withBuiltInStorage(model: Model, declared: Record<string, Resour
   if (missing.length === 0) return model;
   const resources = new Map(model.resources);
   // Bookings and documents nest under their customer: its storage comes with theirs.
-  for (const name of new Set(['Customer', ...missing])) if (!resources.has(name)) resources.set(name, builtInResources().get(name)!);
+  // Their storage, not the default policy's retention: this policy never asked for one.
+  for (const name of new Set(['Customer', ...missing])) if (!resources.has(name)) resources.set(name, { ...builtInResources().get(name)!, retention: undefined });
   return { ...model, resources };
 }

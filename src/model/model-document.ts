@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIELD_TYPES, GENERATED, STRING_FORMATS } from './model.js';
+import { FIELD_TYPES, GENERATED, RETENTION_ACTIONS, RETENTION_PERIOD, STRING_FORMATS } from './model.js';
 
 /**
  * The shape of `resources:` in a policy file: the rules' view (class, mask) and the data
@@ -53,6 +53,15 @@ export const resourceSchema = z
       .optional()
       .describe('Records exist for a caller only where their parent (through this ref field) does.'),
     fields: z.record(z.string(), fieldSchema),
+    retention: z
+      .object({
+        after: z.string().regex(RETENTION_PERIOD, 'must be a whole number and a unit: d (days), w (weeks), m (months) or y (years), e.g. 30d, 6m, 2y'),
+        from: z.string().min(1).describe('The timestamp or date field the period runs from (createdAt, startsAt, ...).'),
+        then: z.enum(RETENTION_ACTIONS).describe('erase: the GDPR erasure of the record and its children; delete: the record, its children and their files go.'),
+      })
+      .strict()
+      .optional()
+      .describe('How long a record is kept: `npm run retention` (or RETENTION_INTERVAL in the service) erases or deletes records whose `from` lies more than `after` ago.'),
   })
   .strict();
 export type ResourceSpec = z.infer<typeof resourceSchema>;

@@ -40,6 +40,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   access_review: ['allowed', 'denied'],
   'access_review.attested': ['allowed', 'denied'],
   checkpoint: ['allowed'],
+  'retention.applied': ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
 };
 
