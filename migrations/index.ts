@@ -16,6 +16,7 @@ import * as recordFiles from './2026-12-03T2100_record-files.js';
 import * as conditionIndexes from './2026-12-03T2110_condition-indexes.js';
 import * as accessRequests from './2026-12-03T2200_access-requests.js';
 import * as auditDelivery from './2026-12-03T2300_audit-delivery.js';
+import * as legalHoldsAndErasures from './2026-12-04T0200_legal-holds-and-erasures.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T2110_condition-indexes': conditionIndexes,
   '2026-12-03T2200_access-requests': accessRequests,
   '2026-12-03T2300_audit-delivery': auditDelivery,
+  '2026-12-04T0200_legal-holds-and-erasures': legalHoldsAndErasures,
 };

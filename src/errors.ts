@@ -20,6 +20,7 @@ export const errorCodes = {
   CHAIN_BROKEN: { status: 409, title: 'Audit chain broken' },
   HAS_CHILDREN: { status: 409, title: 'Record has child records' },
   REQUEST_NOT_PENDING: { status: 409, title: 'Access request already decided' },
+  LEGAL_HOLD: { status: 409, title: 'Under legal hold' },
   POLICY_INVALID: { status: 422, title: 'Invalid policy' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   BUDGET_EXCEEDED: { status: 429, title: 'Read budget exceeded' },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import * as content from '../data/document-content.repository.js';
 import { DOCUMENT_CATEGORIES } from '../data/document.table.js';
-import { notFound } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { visibleCustomerOr404 } from './customer.service.js';
 import { canonicalId } from '../ids.js';
 import { enforceReadBudget } from './read-budget.js';
@@ -85,6 +85,8 @@ export async function downloadDocument(ctx: RequestContext, id: string): Promise
     const doc = await findVisibleDocument(ctx, id);
     if (!doc) throw notFound(DOCUMENT);
     assertCan(ctx, 'read', DOCUMENT, doc, 'content');
+    // Erased with its customer: the row (metadata) stays, the bytes do not.
+    if (doc.sizeBytes > 0 && !(await content.hasContent(ctx.db, id))) throw new AppError('NOT_FOUND', 'This document\'s content was erased.');
     await enforceReadBudget(ctx, 'Customer', { action: 'download', resourceIds: [doc.customerId] }, [doc.customerId]);
     await audit(ctx, { action: 'download', resourceType: DOCUMENT, resourceIds: [id], outcome: 'allowed', fieldsClear: ['content'], details: documentDetails(doc) });
     return { contentType: doc.contentType, sizeBytes: doc.sizeBytes, sha256: doc.sha256, body: whileActive(ctx, content.readSlices(ctx.db, id, doc.sizeBytes)) };

@@ -34,6 +34,12 @@ export async function sealDocument(db: Db, id: string, sizeBytes: number, sha256
   await db.updateTable('documents').set({ sizeBytes, sha256 }).where('id', '=', id).execute();
 }
 
+/** Whether the document's bytes are stored: an erasure (GDPR Art. 17) removes them and keeps the row. */
+export async function hasContent(db: Db, id: string): Promise<boolean> {
+  const row = await db.selectFrom('documentChunks').select('seq').where('documentId', '=', id).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Yields the stored bytes one chunk at a time. A document deleted mid-download ends
  * the stream with an error rather than with a short file.

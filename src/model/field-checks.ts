@@ -62,12 +62,14 @@ export function compileField(name: string, spec: FieldSpec, adopt: boolean, path
     if (why) problem('default', why);
   }
   const required = spec.required ?? false;
+  const nullable = !(required || spec.default !== undefined || spec.generated || type === 'id' || type === 'string[]');
+  checkErasure(type, nullable, spec, problem);
   return {
     name,
     type,
     column: type === 'file' ? null : (spec.column ?? snakeCase(name)),
     required,
-    nullable: !(required || spec.default !== undefined || spec.generated || type === 'id' || type === 'string[]'),
+    nullable,
     default: spec.default,
     generated: spec.generated,
     class: spec.class ?? 'system',
@@ -77,10 +79,26 @@ export function compileField(name: string, spec: FieldSpec, adopt: boolean, path
     ref: spec.resource,
     format: spec.format,
     maxLength: spec.maxLength,
+    ...(spec.onErase ? { onErase: spec.onErase } : {}),
+    ...(spec.legalBasis ? { legalBasis: spec.legalBasis } : {}),
   };
 }
 
-const MODEL_KEYS = ['type', 'values', 'resource', 'required', 'default', 'generated', 'column', 'format', 'maxLength'] as const;
+/** An `onErase` the field's column can take, and a legalBasis exactly with keep. */
+function checkErasure(type: FieldType, nullable: boolean, spec: FieldSpec, problem: (key: keyof FieldSpec, message: string) => void): void {
+  const treatment = spec.onErase;
+  if (treatment === 'keep' && !spec.legalBasis) problem('onErase', 'onErase: keep needs a legalBasis: why the field outlives the person\'s erasure');
+  if (spec.legalBasis && treatment !== 'keep') problem('legalBasis', 'a legalBasis goes with onErase: keep only');
+  if (!treatment || treatment === 'keep') return;
+  if (type === 'id') problem('onErase', 'an id names the record in the trail: it is kept (onErase: keep)');
+  else if (treatment === 'anonymise' && (type === 'ref' || type === 'file')) {
+    problem('onErase', type === 'ref' ? 'a ref has no anonymous form: keep it, or delete it if it may be null' : 'a file has no anonymous form: delete or keep it');
+  } else if (treatment === 'delete' && !nullable && type !== 'file') {
+    problem('onErase', 'this field cannot hold null (required, defaulted, generated or a list): use anonymise or keep');
+  }
+}
+
+const MODEL_KEYS = ['type', 'values', 'resource', 'required', 'default', 'generated', 'column', 'format', 'maxLength', 'onErase', 'legalBasis'] as const;
 
 /** A policy-only field (its resource has no plural) keeps today's rules: a class, no storage keys. */
 export function checkPolicyOnlyField(spec: FieldSpec, path: PolicyPath, report: Report): void {

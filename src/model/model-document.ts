@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIELD_TYPES, GENERATED, RETENTION_ACTIONS, RETENTION_PERIOD, STRING_FORMATS } from './model.js';
+import { ERASE_TREATMENTS, FIELD_TYPES, GENERATED, RETENTION_ACTIONS, RETENTION_PERIOD, STRING_FORMATS } from './model.js';
 
 /**
  * The shape of `resources:` in a policy file: the rules' view (class, mask) and the data
@@ -26,6 +26,8 @@ const fieldSchema = z
     column: identifier.optional().describe('The column; default: the field name in snake_case.'),
     maxLength: z.number().int().min(1).max(1_000_000).optional().describe('The longest string or text a write may give (default 1000 for a string, 20000 for text).'),
     format: z.enum(STRING_FORMATS).optional().describe('What a string must look like to be written: email, phone or iban.'),
+    onErase: z.enum(ERASE_TREATMENTS, { error: `use one of ${ERASE_TREATMENTS.join(', ')}` }).optional().describe('What erasing the person does to the field: delete (null), anonymise (a fixed value of its type) or keep (with a legalBasis). Default: see docs/policy.md.'),
+    legalBasis: z.string().trim().min(1).max(300).optional().describe('Why a field with onErase: keep outlives the erasure (named in the erasure receipt).'),
   })
   .strict();
 export type FieldSpec = z.infer<typeof fieldSchema>;

@@ -39,6 +39,14 @@ export interface RetentionModel {
   then: (typeof RETENTION_ACTIONS)[number];
 }
 
+/**
+ * What erasing the person a record is about (GDPR Art. 17) does to a field: `delete` sets
+ * it to null, `anonymise` puts a fixed replacement of its type in its place, `keep` leaves
+ * it, on a declared legal basis. Undeclared, see erasureOf in erasure-rules.ts.
+ */
+export const ERASE_TREATMENTS = ['delete', 'anonymise', 'keep'] as const;
+export type EraseTreatment = (typeof ERASE_TREATMENTS)[number];
+
 export type DefaultValue = string | number | boolean | readonly string[];
 
 export interface TableName {
@@ -72,6 +80,10 @@ export interface FieldModel {
   format: StringFormat | undefined;
   /** The longest `string` or `text` a write may give; undefined: the type's default. */
   maxLength: number | undefined;
+  /** Declared `onErase`; undefined: the default (erasureOf). */
+  onErase?: EraseTreatment | undefined;
+  /** Why a field declared `onErase: keep` outlives the erasure. */
+  legalBasis?: string | undefined;
 }
 
 export interface ResourceModel {

@@ -129,6 +129,19 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   await call(201, attestation, eve);
   await call(403, attestation, alice);
 
+  // A person's erasure and legal holds: a hold placed and refused, an erasure refused by
+  // the hold, the hold released (and a refused release), then the erasure.
+  const dpo = await as('dora', 'dpo');
+  const subject = (await call(201, { method: 'POST', url: '/v1/customers', payload: { fullName: 'Forget Me' } }, carol)).json();
+  const hold = { method: 'POST', url: `/v1/subjects/Customer/${subject.id}/hold`, payload: { reason: 'Open complaint' } };
+  await call(200, hold, dpo);
+  await call(403, hold, alice);
+  const erase = { method: 'POST', url: `/v1/subjects/Customer/${subject.id}/erase`, payload: { reason: 'Asked by e-mail' } };
+  await call(409, erase, dpo);
+  await call(403, { method: 'DELETE', url: `/v1/subjects/Customer/${subject.id}/hold` }, alice);
+  await call(200, { method: 'DELETE', url: `/v1/subjects/Customer/${subject.id}/hold` }, dpo);
+  await call(200, erase, dpo);
+
   // Read budgets of one customer: a blocking one refuses the page, an alerting one lets it through.
   await call(429, { url: '/v1/customers?limit=2' }, await as('sam', 'skimmer'));
   await call(200, { url: '/v1/customers?limit=2' }, await as('gil', 'glancer'));

@@ -42,6 +42,9 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   checkpoint: ['allowed'],
   'retention.applied': ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
+  'subject.erased': ['allowed', 'denied'],
+  'subject.hold': ['allowed', 'denied'],
+  'subject.released': ['allowed', 'denied'],
 };
 
 let t: TestApp;
