@@ -97,7 +97,7 @@ async function main(): Promise<number> {
     const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file);
     const now = new Date();
     const where = config.databaseUrl ? 'DATABASE_URL' : `PGlite in ${config.pgliteDir}/`;
-    const hooks = retentionHooks();
+    const hooks = retentionHooks(policy.model);
     const resources = values.resource;
     if (values['dry-run']) {
       out(`Retention of ${shown} against ${where} as of ${now.toISOString()} (dry run: nothing changes).`);

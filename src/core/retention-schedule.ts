@@ -57,7 +57,7 @@ export function startRetentionSchedule(options: RetentionScheduleOptions): Reten
         trigger: 'schedule',
         signal: controller.signal,
         onProgress: (line) => log.info({ progress: line }, 'retention progress'),
-        ...retentionHooks(),
+        ...retentionHooks(options.policy.model),
       });
     try {
       const outcomes = options.openOwn ? await withRetentionLock(db, run) : await run(db);

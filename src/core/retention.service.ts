@@ -24,11 +24,20 @@ export const RETENTION_ACTION = 'retention.applied';
 /** Of these records of `r`, the ids a legal hold keeps (as given). */
 export type HeldCheck = (db: Db, r: ResourceModel, ids: readonly string[]) => Promise<ReadonlySet<string>>;
 
+/** What an erasure needs: the run's handle, trail and model. */
+export interface EraseDeps {
+  db: Db;
+  log: Log;
+  writer: AuditWriter;
+  audit: AuditContext;
+  model: Model;
+}
+
 /**
- * Erases these records of `r` (and their children) inside the batch's transaction:
- * returns, per resource, the ids it touched, for the trail.
+ * Erases one record of `r` and everything under it in a transaction of its own, audited
+ * as its own `subject.erased` event; `held` when a legal hold refuses it.
  */
-export type Eraser = (db: Db, model: Model, r: ResourceModel, ids: readonly string[]) => Promise<Map<string, string[]>>;
+export type Eraser = (deps: EraseDeps, r: ResourceModel, id: string, reason: string) => Promise<{ eventId: string; children: Record<string, number> } | 'held'>;
 
 export interface RetentionOptions {
   db: Db;
@@ -172,30 +181,38 @@ async function applyTo(options: RetentionOptions, r: ResourceModel, budget: numb
       break;
     }
     const size = Math.min(options.batchSize, room);
-    let batch: { selected: number; applied: number };
-    try {
-      batch = await db.transaction().execute((trx) => oneBatch(options, trx, r, outcome, skip, { limit: size, skip: [...skip], lock: true }));
-    } catch (err) {
-      if (!isReferenced(err)) throw err;
-      // Another resource's record (a ref that is not a parent) still points at one of
-      // them: find which, one record per transaction, and leave those in place.
-      batch = { selected: 0, applied: 0 };
-      for (const id of await expiredIds(db, r, now, { limit: size, skip: [...skip] })) {
-        batch.selected += 1;
-        try {
-          const one = await db.transaction().execute((trx) => oneBatch(options, trx, r, outcome, skip, { limit: 1, only: id, lock: true }));
-          batch.applied += one.applied;
-        } catch (inner) {
-          if (!isReferenced(inner)) throw inner;
-          skip.add(id);
-          outcome.blocked += 1;
-        }
-      }
-    }
+    const batch = rule.then === 'erase' ? await eraseBatch(options, r, outcome, skip, size) : await deleteBatch(options, r, outcome, skip, size);
     if (batch.selected === 0) break;
     progress();
   }
   return outcome;
+}
+
+/**
+ * One batch of `then: delete` in one transaction. Should another resource's record (a ref
+ * that is not a parent) still point at one of them, the batch is rolled back and done
+ * again one record per transaction, leaving those records in place.
+ */
+async function deleteBatch(options: RetentionOptions, r: ResourceModel, outcome: RetentionOutcome, skip: Set<string>, size: number): Promise<{ selected: number; applied: number }> {
+  const { db, now } = options;
+  try {
+    return await db.transaction().execute((trx) => oneBatch(options, trx, r, outcome, skip, { limit: size, skip: [...skip], lock: true }));
+  } catch (err) {
+    if (!isReferenced(err)) throw err;
+  }
+  const batch = { selected: 0, applied: 0 };
+  for (const id of await expiredIds(db, r, now, { limit: size, skip: [...skip] })) {
+    batch.selected += 1;
+    try {
+      const one = await db.transaction().execute((trx) => oneBatch(options, trx, r, outcome, skip, { limit: 1, only: id, lock: true }));
+      batch.applied += one.applied;
+    } catch (err) {
+      if (!isReferenced(err)) throw err;
+      skip.add(id);
+      outcome.blocked += 1;
+    }
+  }
+  return batch;
 }
 
 /** One transaction: select what is still due, pass over the held, act, audit. */
@@ -207,26 +224,19 @@ async function oneBatch(
   skip: Set<string>,
   query: Parameters<typeof expiredIds>[3],
 ): Promise<{ selected: number; applied: number }> {
-  const rule = r.retention!;
   const ids = await expiredIds(trx, r, options.now, query);
   if (ids.length === 0) return { selected: 0, applied: 0 };
   const held = options.held ? await options.held(trx, r, ids) : new Set<string>();
   const going = ids.filter((id) => !held.has(id));
-  let touched: Array<[string, string[]]>;
-  if (rule.then === 'erase') {
-    if (!options.eraser) throw new Error(`${r.name}: retention says erase, and no erasure is available`);
-    touched = going.length > 0 ? [...(await options.eraser(trx, options.model, r, going))].filter(([name]) => name !== r.name) : [];
-  } else {
-    const found = await descendants(trx, options.model, r, going);
-    // Deepest first: nothing is left pointing at a record already gone.
-    for (const [child, childIdsOf] of [...found].reverse()) await deleteRecords(trx, child, childIdsOf);
-    await deleteRecords(trx, r, going);
-    touched = found.map(([child, childIdsOf]) => [child.name, childIdsOf]);
-  }
+  const found = await descendants(trx, options.model, r, going);
+  // Deepest first: nothing is left pointing at a record already gone.
+  for (const [child, childIdsOf] of [...found].reverse()) await deleteRecords(trx, child, childIdsOf);
+  await deleteRecords(trx, r, going);
+  const touched = found.map(([child, childIdsOf]) => [child.name, childIdsOf] as const);
   const children: Record<string, number> = {};
   for (const [name, list] of touched) children[name] = (children[name] ?? 0) + list.length;
   if (going.length > 0) {
-    const details = { then: rule.then, after: rule.after, from: rule.from.name, trigger: options.trigger, asOf: options.now.toISOString() };
+    const details = detailsOf(options, r);
     const decisions: AuditDecision[] = [
       { action: RETENTION_ACTION, resourceType: r.name, resourceIds: going, outcome: 'allowed', details: { ...details, count: going.length, held: held.size, cascaded: children } },
       ...touched.map(([name, list]) => ({
@@ -241,10 +251,59 @@ async function oneBatch(
   }
   // Counted once the transaction's work is done; a rollback throws past this.
   for (const id of held) skip.add(id);
-  // An erased record stays, its `from` still past: not again in this run.
-  if (rule.then === 'erase') for (const id of going) skip.add(id);
   outcome.applied += going.length;
   outcome.held += held.size;
+  for (const [name, n] of Object.entries(children)) outcome.children[name] = (outcome.children[name] ?? 0) + n;
+  return { selected: ids.length, applied: going.length };
+}
+
+const detailsOf = (options: RetentionOptions, r: ResourceModel) => {
+  const rule = r.retention!;
+  return { then: rule.then, after: rule.after, from: rule.from.name, trigger: options.trigger, asOf: options.now.toISOString() };
+};
+
+/**
+ * One batch of `then: erase`: each record is erased as a subject (the erasure duty's
+ * eraseSubject), in a transaction of its own with its own `subject.erased` event, which
+ * names the records under it; then one `retention.applied` event names the batch and
+ * those events. A record erased is never due again (the erasures table remembers it), so
+ * a run stopped between the two carries on without erasing anything twice.
+ */
+async function eraseBatch(options: RetentionOptions, r: ResourceModel, outcome: RetentionOutcome, skip: Set<string>, size: number): Promise<{ selected: number; applied: number }> {
+  const { db } = options;
+  if (!options.eraser) throw new Error(`${r.name}: retention says erase, and no erasure is available`);
+  const ids = await expiredIds(db, r, options.now, { limit: size, skip: [...skip] });
+  if (ids.length === 0) return { selected: 0, applied: 0 };
+  const held = options.held ? await options.held(db, r, ids) : new Set<string>();
+  const rule = r.retention!;
+  const deps: EraseDeps = { db, log: options.log, writer: options.writer, audit: options.audit, model: options.model };
+  const going: string[] = [];
+  const erasures: string[] = [];
+  const children: Record<string, number> = {};
+  let heldHere = 0;
+  for (const id of ids) {
+    skip.add(id);
+    const result = held.has(id) ? 'held' : await options.eraser(deps, r, id, `retention: ${rule.after} after ${rule.from.name}`);
+    if (result === 'held') {
+      heldHere += 1;
+      continue;
+    }
+    going.push(id);
+    erasures.push(result.eventId);
+    for (const [name, n] of Object.entries(result.children)) children[name] = (children[name] ?? 0) + n;
+  }
+  if (going.length > 0) {
+    const decision: AuditDecision = {
+      action: RETENTION_ACTION,
+      resourceType: r.name,
+      resourceIds: going,
+      outcome: 'allowed',
+      details: { ...detailsOf(options, r), count: going.length, held: heldHere, cascaded: children, erasures },
+    };
+    await db.transaction().execute((trx) => recordAuditEventsIn(options.writer, trx, options.log, options.audit, [decision]));
+  }
+  outcome.applied += going.length;
+  outcome.held += heldHere;
   for (const [name, n] of Object.entries(children)) outcome.children[name] = (outcome.children[name] ?? 0) + n;
   return { selected: ids.length, applied: going.length };
 }

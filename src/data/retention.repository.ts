@@ -13,13 +13,17 @@ const tableOf = (r: ResourceModel) => sql.table(`${r.table.schema}.${r.table.nam
 const key = (r: ResourceModel) => sql.ref(r.id.column!);
 
 /**
- * Past retention at `now`: the `from` field lies more than the period before it. The
- * cutoff is computed by PostgreSQL (`2 years` before a date is calendar arithmetic); a
- * null `from` never expires. A date compares as its midnight.
+ * Past retention at `now`: the `from` field lies more than the period before it, and, for
+ * `then: erase`, the record was never erased as a subject. The cutoff is computed by
+ * PostgreSQL (`2 years` before a date is calendar arithmetic); a null `from` never
+ * expires. A date compares as its midnight.
  */
 function expired(r: ResourceModel, now: Date): RawBuilder<SqlBool> {
   const rule = r.retention!;
-  return sql<SqlBool>`${sql.ref(rule.from.column!)} < (${now.toISOString()}::timestamptz - ${rule.interval}::interval)`;
+  const past = sql<SqlBool>`${sql.ref(rule.from.column!)} < (${now.toISOString()}::timestamptz - ${rule.interval}::interval)`;
+  if (rule.then !== 'erase') return past;
+  // An erased record stays (what is kept on a legal basis): once erased, it is done.
+  return sql<SqlBool>`${past} and not exists (select 1 from erasures e where e.resource_type = ${r.name} and e.record_id = ${key(r)}::text)`;
 }
 
 /** How many records of `r` are past retention at `now`. */
@@ -73,4 +77,20 @@ export async function deleteRecords(db: Db, r: ResourceModel, ids: readonly stri
   }
   const result = await sql`delete from ${tableOf(r)} where ${key(r)} = any(${list})`.execute(raw(db));
   return Number(result.numAffectedRows ?? 0);
+}
+
+/** Each of these records of `r` with the id its `field` (a ref) points at, as text. */
+export async function refsOf(db: Db, r: ResourceModel, field: FieldModel, ids: readonly string[]): Promise<Array<{ id: string; ref: string }>> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<{ id: string; ref: string }>`
+    select ${key(r)}::text as id, ${sql.ref(field.column!)}::text as ref from ${tableOf(r)} where ${key(r)} = any(${[...ids]})`.execute(raw(db));
+  return rows;
+}
+
+/** The `child` records under `parentIds`, each with its parent's id, as text. */
+export async function childLinks(db: Db, child: ResourceModel, field: FieldModel, parentIds: readonly string[]): Promise<Array<{ id: string; ref: string }>> {
+  if (parentIds.length === 0) return [];
+  const { rows } = await sql<{ id: string; ref: string }>`
+    select ${key(child)}::text as id, ${sql.ref(field.column!)}::text as ref from ${tableOf(child)} where ${sql.ref(field.column!)} = any(${[...parentIds]})`.execute(raw(db));
+  return rows;
 }

@@ -13,9 +13,9 @@ import type { TestApp } from './test-app.js';
 export async function driveCliAndAbortedExport(t: TestApp, policyFile: string): Promise<void> {
   const cli = await runCli('audit', ['checkpoint'], { DATABASE_URL: t.database.url, POLICY_FILE: policyFile });
   expect(cli.code, cli.stderr).toBe(0);
-  // A booking three years old: the default policy's retention (two years) deletes it.
+  // A booking eleven years old: the default policy's retention (ten years) deletes it.
   await t.database.query(
-    `insert into bookings (customer_id, staff_sub, service, starts_at, ends_at) select id, 'sara', 'Old visit', now() - interval '3 years', now() - interval '3 years' + interval '1 hour' from customers limit 1`,
+    `insert into bookings (customer_id, staff_sub, service, starts_at, ends_at) select id, 'sara', 'Old visit', now() - interval '11 years', now() - interval '11 years' + interval '1 hour' from customers limit 1`,
   );
   const retention = await runCli('retention', [], { DATABASE_URL: t.database.url, POLICY_FILE: policyFile });
   expect(retention.code, retention.stderr).toBe(0);

@@ -76,9 +76,9 @@ describe('npm run retention', () => {
     // Each old customer has one booking of last year (not past its own two years).
     for (const n of [1, 2, 3, 4, 5]) ids[`oldBooking${n}`] = await booking(t, ids[`old${n}`]!, 1);
     ids.oldDocument = await documentWithBytes(t, ids.old1!);
-    // A customer of four years ago (kept) with a booking of three years ago (due) and one of last year (kept).
+    // A customer of four years ago (kept) with a booking of eleven years ago (due) and one of last year (kept).
     ids.recent = await oldCustomer(t, 'Recent Customer', 4);
-    ids.staleBooking = await booking(t, ids.recent, 3);
+    ids.staleBooking = await booking(t, ids.recent, 11);
     ids.keptBooking = await booking(t, ids.recent, 1);
   }, 120_000);
   afterAll(async () => {
@@ -90,18 +90,18 @@ describe('npm run retention', () => {
     const run = await cli(['--dry-run']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('Customer: 5 past 5y from createdAt, would delete 5, with 5 Booking, 1 Document\n');
-    expect(run.stdout).toContain('Booking: 1 past 2y from startsAt, would delete 1\n');
+    expect(run.stdout).toContain('Booking: 1 past 10y from startsAt, would delete 1\n');
     expect(run.stdout).toContain('dry run: nothing changes');
     expect(await count(t, 'select 1 from customers')).toBe(before);
     expect(await retentionEvents(t)).toEqual([]);
-  });
+  }, 60_000);
 
   it('refuses bad arguments with the usage', async () => {
     const run = await cli(['--batch-size', '0']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--batch-size must be a whole number from 1 to 10000');
     expect(run.stderr).toContain('Usage: npm run retention');
-  });
+  }, 60_000);
 
   it('does nothing while another run holds the retention lock', async () => {
     const held = await import('pg').then(({ default: pg }) => new pg.Client({ connectionString: t.database.url }));
@@ -115,7 +115,7 @@ describe('npm run retention', () => {
     } finally {
       await held.end();
     }
-  });
+  }, 60_000);
 
   it('stops at --limit, audited batch by batch, and a second run carries on where it stopped', async () => {
     const first = await cli(['--batch-size', '2', '--limit', '3']);
@@ -132,7 +132,7 @@ describe('npm run retention', () => {
     expect(second.stderr).toBe('Customer: 2/2 deleted\nBooking: 1/1 deleted\n');
     expect(second.stdout).toContain('Customer: deleted 2, with 2 Booking');
     expect(second.stdout).toContain('Booking: deleted 1\n');
-  });
+  }, 60_000);
 
   it('deleted the old customers with their bookings, documents and document bytes, and kept the rest', async () => {
     expect(await count(t, 'select 1 from customers where full_name like $1', ['Old Customer %'])).toBe(0);
@@ -179,19 +179,19 @@ describe('npm run retention', () => {
     const verify = await runCli('audit', ['verify'], { DATABASE_URL: t.database.url, POLICY_FILE: policyFile });
     expect(verify.code, verify.stderr).toBe(0);
     expect(JSON.parse(verify.stdout).ok).toBe(true);
-  });
+  }, 60_000);
 
   it('finds nothing due afterwards', async () => {
     const run = await cli(['--dry-run']);
     expect(run.stdout).toContain('Customer: 0 past 5y from createdAt, would delete 0\n');
-    expect(run.stdout).toContain('Booking: 0 past 2y from startsAt, would delete 0\n');
-  });
+    expect(run.stdout).toContain('Booking: 0 past 10y from startsAt, would delete 0\n');
+  }, 60_000);
 
   it('survives being killed mid-run: every committed batch is audited, and the next run finishes', async () => {
     const customer = ids.recent!;
     await t.database.query(
       `insert into bookings (customer_id, staff_sub, service, starts_at, ends_at)
-       select $1, 'sara', 'Bulk', now() - interval '3 years', now() - interval '3 years' + interval '1 hour' from generate_series(1, 20000)`,
+       select $1, 'sara', 'Bulk', now() - interval '11 years', now() - interval '11 years' + interval '1 hour' from generate_series(1, 20000)`,
       [customer],
     );
     const child = spawn(process.execPath, ['--import', 'tsx', projectFile('src', 'cli', 'retention.ts'), '--batch-size', '50', '--resource', 'Booking'], {
@@ -218,14 +218,155 @@ describe('npm run retention', () => {
   }, 120_000);
 });
 
+const hold = (t: TestApp, resource: string, id: string) =>
+  t.database.query(`insert into legal_holds (resource_type, record_id, reason, placed_by) values ($1, $2, 'litigation', 'dpo')`, [resource, id]);
+
+describe('legal holds spare records', () => {
+  let t: TestApp;
+  let policyFile: string;
+  const ids: Record<string, string> = {};
+  const cli = (args: string[]) => runCli('retention', args, { DATABASE_URL: t.database.url, POLICY_FILE: policyFile });
+
+  beforeAll(async () => {
+    policyFile = writePolicy();
+    t = await startTestApp({ POLICY_FILE: policyFile, DEMO_DATA: 'false' });
+    // Three customers past their five years: one held, one whose booking is held, one free.
+    ids.held = await oldCustomer(t, 'Held Customer', 6);
+    ids.heldChild = await oldCustomer(t, 'Customer With A Held Booking', 6);
+    ids.heldBooking = await booking(t, ids.heldChild, 1);
+    ids.free = await oldCustomer(t, 'Free Customer', 6);
+    ids.freeBooking = await booking(t, ids.free, 1);
+    // A recent customer under a hold, with a booking past its ten years: the hold keeps it.
+    ids.heldParent = await oldCustomer(t, 'Recent Held Customer', 1);
+    ids.oldBookingOfHeld = await booking(t, ids.heldParent, 11);
+    await hold(t, 'Customer', ids.held);
+    await hold(t, 'Booking', ids.heldBooking);
+    await hold(t, 'Customer', ids.heldParent);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('counts the held records in the dry run: on the record, above it or under it', async () => {
+    const run = await cli(['--dry-run']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Customer: 3 past 5y from createdAt, would delete 1 (2 held by a legal hold), with 1 Booking\n');
+    expect(run.stdout).toContain('Booking: 1 past 10y from startsAt, would delete 0 (1 held by a legal hold)\n');
+  }, 60_000);
+
+  it('deletes only what no hold keeps, and says what it spared', async () => {
+    const run = await cli([]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Customer: deleted 1, with 1 Booking (2 held by a legal hold)\n');
+    expect(run.stdout).toContain('Booking: deleted 0 (1 held by a legal hold)\n');
+    expect(await count(t, 'select 1 from customers where id = $1', [ids.free])).toBe(0);
+    expect(await count(t, 'select 1 from bookings where id = $1', [ids.freeBooking])).toBe(0);
+    for (const id of [ids.held, ids.heldChild, ids.heldParent]) expect(await count(t, 'select 1 from customers where id = $1', [id])).toBe(1);
+    for (const id of [ids.heldBooking, ids.oldBookingOfHeld]) expect(await count(t, 'select 1 from bookings where id = $1', [id])).toBe(1);
+    const events = await retentionEvents(t);
+    expect(events.map((e) => [e.resource_type, e.resource_ids])).toEqual([
+      ['Customer', [ids.free]],
+      ['Booking', [ids.freeBooking]],
+    ]);
+    expect(events[0]!.details).toMatchObject({ held: 2, count: 1 });
+  }, 60_000);
+
+  it('deletes a record once its hold is released', async () => {
+    await t.database.query(`update legal_holds set released_at = now(), released_by = 'dpo' where record_id = $1`, [ids.held]);
+    const run = await cli([]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Customer: deleted 1 (1 held by a legal hold)\n');
+    expect(await count(t, 'select 1 from customers where id = $1', [ids.held])).toBe(0);
+  }, 60_000);
+});
+
+/** The clinic example as shipped: consultations are erased ten years after the visit. */
+function clinicPolicy(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'fieldguard-retention-clinic-')), 'clinic.yaml');
+  writeFileSync(file, readFileSync(projectFile('policies/examples/clinic.yaml')));
+  return file;
+}
+
+describe('then: erase, in the clinic', () => {
+  let t: TestApp;
+  let policyFile: string;
+  const ids: Record<string, string> = {};
+  const cli = (args: string[]) => runCli('retention', args, { DATABASE_URL: t.database.url, POLICY_FILE: policyFile });
+  const patient = async (name: string) => (await t.database.query(`insert into clinic_patients (full_name, specialty) values ($1, 'general') returning id`, [name])).rows[0].id as string;
+  const consultation = async (patientId: string, yearsAgo: number) =>
+    (
+      await t.database.query(
+        `insert into consultations (patient_id, specialty, summary, seen_at) values ($1, 'general', 'Persistent cough', now() - make_interval(years => $2)) returning id`,
+        [patientId, yearsAgo],
+      )
+    ).rows[0].id as string;
+  const summaryOf = async (id: string) => (await t.database.query(`select summary, seen_at from consultations where id = $1`, [id])).rows[0];
+
+  beforeAll(async () => {
+    policyFile = clinicPolicy();
+    t = await startTestApp({ POLICY_FILE: policyFile, DEMO_DATA: 'false' });
+    ids.mario = await patient('Mario Bianchi');
+    ids.greta = await patient('Greta Verdi');
+    ids.due = await consultation(ids.mario, 11);
+    ids.heldItself = await consultation(ids.mario, 11);
+    ids.heldPatient = await consultation(ids.greta, 11);
+    ids.recent = await consultation(ids.mario, 5);
+    await hold(t, 'Consultation', ids.heldItself);
+    await hold(t, 'Patient', ids.greta);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('lists what would be erased and what a hold keeps', async () => {
+    const run = await cli(['--dry-run']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Consultation: 3 past 10y from seenAt, would erase 1 (2 held by a legal hold)\n');
+  }, 60_000);
+
+  it('erases the consultation past its ten years as the erasure duty does: the summary goes, the visit stays', async () => {
+    const run = await cli([]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('Consultation: 1/3 erased (2 held)\n');
+    expect(run.stdout).toContain('Consultation: erased 1 (2 held by a legal hold)\n');
+    const erased = await summaryOf(ids.due!);
+    expect(erased.summary).toBeNull();
+    expect(erased.seen_at).not.toBeNull();
+    for (const id of [ids.heldItself, ids.heldPatient, ids.recent]) expect((await summaryOf(id!)).summary).toBe('Persistent cough');
+    const { rows } = await t.database.query(
+      `select action, actor_sub, resource_type, resource_ids, details, event_id from audit_events where action in ('subject.erased', 'retention.applied') order by seq`,
+    );
+    expect(rows.map((r) => [r.action, r.actor_sub, r.resource_type, r.resource_ids])).toEqual([
+      ['subject.erased', 'fieldguard:retention', 'Consultation', [ids.due]],
+      ['retention.applied', 'fieldguard:retention', 'Consultation', [ids.due]],
+    ]);
+    expect(rows[1].details).toMatchObject({ then: 'erase', after: '10y', from: 'seenAt', count: 1, held: 2, erasures: [rows[0].event_id] });
+    const reason = await t.database.query(`select reason, erased_by from erasures where record_id = $1`, [ids.due]);
+    expect(reason.rows).toEqual([{ reason: 'retention: 10y after seenAt', erased_by: 'fieldguard:retention' }]);
+  }, 60_000);
+
+  it('never erases a record twice, and erases a held one once released; the chain verifies', async () => {
+    const again = await cli(['--dry-run']);
+    expect(again.stdout).toContain('Consultation: 2 past 10y from seenAt, would erase 0 (2 held by a legal hold)\n');
+    await t.database.query(`update legal_holds set released_at = now(), released_by = 'dpo' where record_id = $1`, [ids.heldItself]);
+    const run = await cli([]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Consultation: erased 1 (1 held by a legal hold)\n');
+    expect((await summaryOf(ids.heldItself!)).summary).toBeNull();
+    expect((await summaryOf(ids.heldPatient!)).summary).toBe('Persistent cough');
+    const verify = await runCli('audit', ['verify'], { DATABASE_URL: t.database.url, POLICY_FILE: policyFile });
+    expect(verify.code, verify.stdout).toBe(0);
+  }, 90_000);
+});
+
 describe('the retention schedule inside the service', () => {
   let t: TestApp;
   const YEAR = 365 * 24 * 3600 * 1000;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    // A year and a half from now: a booking of a year ago is then past its two years, one of today is not.
-    t = await startTestApp({ RETENTION_INTERVAL: '1s', DEMO_DATA: 'false' }, { clock: () => Date.now() + 1.5 * YEAR });
+    // Nine and a half years from now: a booking of a year ago is then past its ten years, one of today is not.
+    t = await startTestApp({ RETENTION_INTERVAL: '1s', DEMO_DATA: 'false' }, { clock: () => Date.now() + 9.5 * YEAR });
     ids.customer = await oldCustomer(t, 'Scheduled Customer', 0);
     ids.lastYear = await booking(t, ids.customer, 1);
     ids.today = await booking(t, ids.customer, 0);
@@ -244,7 +385,7 @@ describe('the retention schedule inside the service', () => {
     const events = await retentionEvents(t);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actor_sub: 'fieldguard:retention', channel: 'cli', resource_type: 'Booking', resource_ids: [ids.lastYear] });
-    expect(events[0]!.details).toMatchObject({ trigger: 'schedule', then: 'delete', after: '2y', from: 'startsAt' });
+    expect(events[0]!.details).toMatchObject({ trigger: 'schedule', then: 'delete', after: '10y', from: 'startsAt' });
     expect(t.logs.some((l) => l.msg === 'retention schedule started')).toBe(true);
   });
 
@@ -294,7 +435,7 @@ describe('retention in the policy language', () => {
 
   it('ships a rule on bookings in the default policy and on consultations in the clinic example', () => {
     const booking = compilePolicyText(readFileSync(DEFAULT_POLICY_FILE), undefined).model.resources.get('Booking')!.retention!;
-    expect([booking.after, booking.from.name, booking.then]).toEqual(['2y', 'startsAt', 'delete']);
+    expect([booking.after, booking.from.name, booking.then]).toEqual(['10y', 'startsAt', 'delete']);
     const clinic = compilePolicyText(readFileSync(projectFile('policies/examples/clinic.yaml')), undefined).model.resources.get('Consultation')!.retention!;
     expect([clinic.after, clinic.from.name, clinic.then]).toEqual(['10y', 'seenAt', 'erase']);
   });
