@@ -6,6 +6,7 @@ import { loadConfig } from '../config.js';
 import { applyRetention, retentionAuditContext, retentionDue, withRetentionLock, type RetentionDue, type RetentionOutcome } from '../core/retention.service.js';
 import { retentionHooks } from '../core/retention-hooks.js';
 import { FolderInUseError } from '../data/folder-lock.js';
+import { pendingMigrations } from '../data/migrate.js';
 import { DEFAULT_POLICY_FILE } from '../paths.js';
 import { loadPolicyFile } from '../policy/load-policy.js';
 import { openCliDatabase } from './cli-database.js';
@@ -97,6 +98,12 @@ async function main(): Promise<number> {
     const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file);
     const now = new Date();
     const where = config.databaseUrl ? 'DATABASE_URL' : `PGlite in ${config.pgliteDir}/`;
+    // Retention reads the tables the migrations and the model made: a database behind them is refused.
+    const pending = await pendingMigrations(db);
+    if (pending.length > 0) {
+      process.stderr.write(`The database has migrations pending (${pending.join(', ')}): run npm run migrate (or start the service) first. Nothing was done.\n`);
+      return 1;
+    }
     const hooks = retentionHooks(policy.model);
     const resources = values.resource;
     if (values['dry-run']) {
