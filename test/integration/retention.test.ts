@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -104,7 +105,7 @@ describe('npm run retention', () => {
   }, 60_000);
 
   it('does nothing while another run holds the retention lock', async () => {
-    const held = await import('pg').then(({ default: pg }) => new pg.Client({ connectionString: t.database.url }));
+    const held = new pg.Client({ connectionString: t.database.url });
     await held.connect();
     try {
       await held.query(`select pg_advisory_lock(7203, hashtext('retention'))`);
@@ -364,15 +365,39 @@ describe('the retention schedule inside the service', () => {
   const YEAR = 365 * 24 * 3600 * 1000;
   const ids: Record<string, string> = {};
 
+  // Another instance (here: a session of the test) holds the retention lock at first.
+  let other: pg.Client;
+
   beforeAll(async () => {
     // Nine and a half years from now: a booking of a year ago is then past its ten years, one of today is not.
-    t = await startTestApp({ RETENTION_INTERVAL: '1s', DEMO_DATA: 'false' }, { clock: () => Date.now() + 9.5 * YEAR });
+    t = await startTestApp(
+      { RETENTION_INTERVAL: '1s', DEMO_DATA: 'false' },
+      {
+        clock: () => Date.now() + 9.5 * YEAR,
+        beforeStart: async (database) => {
+          other = new pg.Client({ connectionString: database.url });
+          await other.connect();
+          await other.query(`select pg_advisory_lock(7203, hashtext('retention'))`);
+        },
+      },
+    );
     ids.customer = await oldCustomer(t, 'Scheduled Customer', 0);
     ids.lastYear = await booking(t, ids.customer, 1);
     ids.today = await booking(t, ids.customer, 0);
   }, 120_000);
   afterAll(async () => {
+    await other?.end().catch(() => undefined);
     await t?.close();
+  });
+
+  it('skips its passes while another instance holds the retention lock', async () => {
+    for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+      if (t.logs.filter((l) => l.msg === 'retention: another instance holds the lock; skipping this pass').length >= 2) break;
+    }
+    expect(t.logs.filter((l) => l.msg === 'retention: another instance holds the lock; skipping this pass').length).toBeGreaterThanOrEqual(2);
+    expect(await count(t, 'select 1 from bookings where id = $1', [ids.lastYear])).toBe(1);
+    expect(await retentionEvents(t)).toEqual([]);
+    await other.end();
   });
 
   it('applies the policy by the service clock, as the retention subject, and audits it', async () => {
@@ -431,6 +456,19 @@ describe('retention in the policy language', () => {
     expect(problems(withRetention({ after: '2', from: 'startsAt', then: 'delete' })).join('\n')).toMatch(/resources\.Booking\.retention\.after/);
     expect(problems(withRetention({ after: '2y', from: 'startsAt', then: 'archive' })).join('\n')).toMatch(/resources\.Booking\.retention\.then/);
     expect(problems(withRetention({ after: '2y', from: 'startsAt', then: 'delete' }, 'Policy')).join('\n')).toMatch(/resources\.Policy\.retention: retention describes a stored resource/);
+  });
+
+  it('gives a policy written before the model (policy-only Customer, Booking, Document) the default storage, not the default retention', () => {
+    const doc = parse(readFileSync(DEFAULT_POLICY_FILE, 'utf8'));
+    for (const name of ['Customer', 'Booking', 'Document']) {
+      const fields = Object.entries(doc.resources[name].fields as Record<string, { class?: string; mask?: string }>);
+      doc.resources[name] = { fields: Object.fromEntries(fields.map(([f, spec]) => [f, { class: spec.class ?? 'system', ...(spec.mask ? { mask: spec.mask } : {}) }])) };
+    }
+    // Budgets name stored resources by plural: such a policy had none.
+    for (const role of Object.values(doc.roles as Record<string, { readBudget?: unknown }>)) delete role.readBudget;
+    const model = compilePolicyText(stringify(doc), undefined).model;
+    expect(model.resources.get('Booking')!.table.name).toBe('bookings');
+    expect(model.resources.get('Booking')!.retention).toBeUndefined();
   });
 
   it('ships a rule on bookings in the default policy and on consultations in the clinic example', () => {
