@@ -195,7 +195,8 @@ const schema = z.object({
     .transform(intervalMs)
     .pipe(z.number().max(366 * 86_400_000, 'must be at most a year'))
     .optional(),
-  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  // Each batch's event names every record: a thousand ids keep it a few dozen KiB.
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
 });
 
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);

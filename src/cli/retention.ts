@@ -77,7 +77,7 @@ async function main(): Promise<number> {
   let batchSize: number;
   let limit: number | undefined;
   try {
-    batchSize = positive('batch-size', values['batch-size'], 10_000) ?? config.retention.batchSize;
+    batchSize = positive('batch-size', values['batch-size'], 1_000) ?? config.retention.batchSize;
     limit = positive('limit', values.limit, 100_000_000);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;

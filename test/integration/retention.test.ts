@@ -100,7 +100,7 @@ describe('npm run retention', () => {
   it('refuses bad arguments with the usage', async () => {
     const run = await cli(['--batch-size', '0']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--batch-size must be a whole number from 1 to 10000');
+    expect(run.stderr).toContain('--batch-size must be a whole number from 1 to 1000');
     expect(run.stderr).toContain('Usage: npm run retention');
   }, 60_000);
 
