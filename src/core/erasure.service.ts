@@ -53,11 +53,20 @@ export interface ErasureReceipt {
  * tokenId: null, claims: {} }, channel: 'cli', ... }`).
  */
 export interface ErasureDeps {
+  // A RequestContext, or built by hand: see systemAuditContext.
   db: Db;
   log: Log;
   auditWriter: AuditWriter;
   audit: AuditContext;
   policy: { model: Model };
+}
+
+/**
+ * The AuditContext of a job acting on its own (no request, no token): `sub` names it in
+ * the trail (e.g. `system:retention`), recorded on the `cli` channel.
+ */
+export function systemAuditContext(sub: string, policyVersion: string): AuditContext {
+  return { principal: { sub, roles: [], tokenId: null, claims: {} }, channel: 'cli', requestId: `${sub}-${Date.now()}`, purpose: null, clientIp: null, userAgent: null, policyVersion };
 }
 
 /**
@@ -126,7 +135,8 @@ export async function eraseSubject(deps: ErasureDeps, resourceName: string, id: 
 /** The subject and every record under it, resource by resource, locked for update. */
 async function lockTree(trx: Db, model: Model, root: ResourceModel, key: string): Promise<Array<{ resource: ResourceModel; ids: string[] }>> {
   const tree = [{ resource: root, ids: [key] }];
-  // Breadth first; the loader refuses parent cycles, so this ends.
+  // Breadth first. A resource has one parent, so each appears once; the loader refuses
+  // parent cycles, so this ends.
   for (let i = 0; i < tree.length; i++) {
     const parent = tree[i]!;
     for (const child of model.resources.values()) {
@@ -135,11 +145,7 @@ async function lockTree(trx: Db, model: Model, root: ResourceModel, key: string)
       tree.push({ resource: child, ids: await erasure.lockChildren(trx, child, field, parent.ids) });
     }
   }
-  // A resource reached by two paths appears once, with the union of its ids.
-  const merged = new Map<ResourceModel, Set<string>>();
-  for (const g of tree) for (const id of g.ids) (merged.get(g.resource) ?? merged.set(g.resource, new Set()).get(g.resource)!).add(id);
-  for (const g of tree) if (!merged.has(g.resource)) merged.set(g.resource, new Set());
-  return [...merged].map(([resource, ids]) => ({ resource, ids: [...ids] }));
+  return tree;
 }
 
 async function eraseRecords(trx: Db, r: ResourceModel, ids: string[]): Promise<ErasedResource> {
@@ -162,7 +168,8 @@ async function eraseRecords(trx: Db, r: ResourceModel, ids: string[]): Promise<E
 
 // ---- The HTTP doors: rights, visibility, input, then the core above. ----
 
-const TEXT = z.string().trim().min(1).max(1000);
+// PostgreSQL text holds no NUL: refused here as a 400, not failed there as a 500.
+const TEXT = z.string().trim().min(1).max(1000).refine((v) => !v.includes('\u0000'), 'must not contain a NUL character');
 const eraseInput = z.object({ reason: TEXT }).strict();
 const holdInput = z
   .object({

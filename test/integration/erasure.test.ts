@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activeHolds, eraseSubject, systemAuditContext } from '../../src/core/erasure.service.js';
+import { AppError } from '../../src/errors.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { databaseHolding } from '../helpers/marker-scan.js';
 
@@ -77,6 +79,8 @@ describe('erasing a customer', () => {
     expect(unknown.statusCode).toBe(404);
     expect((await post('dpo', `/v1/subjects/Nothing/${ids.mario}/erase`, { reason: 'x' })).statusCode).toBe(404);
     expect((await post('dpo', `/v1/subjects/Customer/${ids.mario}/erase`, {})).json().code).toBe('VALIDATION_FAILED');
+    expect((await post('dpo', `/v1/subjects/Customer/${ids.mario}/erase`, { reason: 'a\u0000b' })).json().code).toBe('VALIDATION_FAILED');
+    expect((await post('dpo', `/v1/subjects/Customer/${ids.mario}/erase`, { reason: 'x'.repeat(1001) })).json().code).toBe('VALIDATION_FAILED');
     // Nothing changed.
     expect((await t.database.query('select full_name from customers where id = $1', [ids.mario])).rows[0].full_name).toBe(MARK.name);
   });
@@ -206,5 +210,34 @@ describe('erasing a customer', () => {
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'LEGAL_HOLD', held: [{ resource: 'Customer', id: ids.other }] });
     expect((await post('dpo', `/v1/subjects/Customer/${ids.other}/hold`, { reason: 'tax audit', until: '2001-01-01T00:00:00Z' })).json().code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('erasing without an HTTP request (a retention job)', () => {
+  it('erases with a system actor, refuses a held record, and tells which ids are held', async () => {
+    const id = await created(await post('admin', '/v1/customers', { fullName: 'Old Client', notes: 'zqxjob erasuremarker' }));
+    const deps = () => ({ db: t.app.db, log: t.app.log, auditWriter: t.app.auditWriter, policy: t.app.policyStore.current.policy, audit: systemAuditContext('system:retention', t.app.policyStore.current.policy.version) });
+    expect(await post('dpo', `/v1/subjects/Customer/${id}/hold`, { reason: 'audit' }).then((r) => r.statusCode)).toBe(200);
+    expect(await activeHolds(t.app.db, 'Customer', [id, ids.mario!])).toEqual([id]);
+    const refused = await eraseSubject(deps(), 'Customer', id, 'retention: 10 years passed').catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).code).toBe('LEGAL_HOLD');
+    expect((await t.http({ method: 'DELETE', url: `/v1/subjects/Customer/${id}/hold`, headers: as('dpo') })).statusCode).toBe(200);
+    expect(await activeHolds(t.app.db, 'Customer', [id])).toEqual([]);
+    const receipt = await eraseSubject(deps(), 'Customer', id, 'retention: 10 years passed');
+    expect(receipt).toMatchObject({ subject: { resource: 'Customer', id }, erasedBy: 'system:retention' });
+    expect(receipt.resources.map((r) => [r.resource, r.records])).toEqual([
+      ['Customer', 1],
+      ['Booking', 0],
+      ['Document', 0],
+    ]);
+    const { rows } = await t.database.query('select action, outcome, channel, actor_sub, seq::text from audit_events where resource_ids = array[$1]::text[] and action = $2 order by seq', [id, 'subject.erased']);
+    expect(rows.map((r) => [r.outcome, r.channel, r.actor_sub])).toEqual([
+      ['denied', 'cli', 'system:retention'],
+      ['allowed', 'cli', 'system:retention'],
+    ]);
+    expect(rows[1].seq).toBe(receipt.audit.seq);
+    expect(Object.fromEntries(await databaseHolding(t.database, ['zqxjob erasuremarker']))).toEqual({});
+    await expect(eraseSubject(deps(), 'Customer', '00000000-0000-4000-8000-000000000000', 'x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
