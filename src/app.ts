@@ -13,6 +13,7 @@ import type { FolderLock } from './data/folder-lock.js';
 import type { SchemaPlan } from './model/schema-plan.js';
 import { loadCursorKey } from './data/service-keys.js';
 import { createListCursors } from './core/list-cursor.js';
+import { startRetentionSchedule, type RetentionSchedule } from './core/retention-schedule.js';
 import { graphqlPlugin } from './graphql/graphql.plugin.js';
 import { loadPolicyFile, type Policy } from './policy/load-policy.js';
 import { DEFAULT_POLICY_FILE } from './paths.js';
@@ -111,11 +112,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Delivery reads the trail in the background once the app is ready, on connections of
   // its own; it stops before the database closes (an unacknowledged batch is sent again).
   let delivery: AuditDelivery | null = null;
+  // Retention (RETENTION_INTERVAL, off by default) likewise, on a connection of its own.
+  let retention: RetentionSchedule | null = null;
   app.addHook('onReady', async () => {
     delivery = startAuditDelivery({ config: config.auditDelivery, log: logger, openOwn, shared: db });
+    const { intervalMs, batchSize } = config.retention;
+    if (intervalMs !== null) retention = startRetentionSchedule({ policy, log: logger, intervalMs, batchSize, openOwn, shared: db, clock: options.clock ?? Date.now });
   });
   app.addHook('onClose', async () => {
-    await delivery?.stop();
+    await Promise.all([delivery?.stop(), retention?.stop()]);
     await close();
   });
   app.decorate('auditDelivery', {

@@ -29,7 +29,17 @@ export interface Config {
   auditDelivery: AuditDeliveryConfig;
   /** Bearer token Prometheus sends to GET /metrics; unset, the endpoint answers 404. */
   metricsToken: string | undefined;
+  /** Retention inside the service (RETENTION_INTERVAL): off (null) by default; see docs/retention.md. */
+  retention: { intervalMs: number | null; batchSize: number };
 }
+
+/** `RETENTION_INTERVAL`: a whole number of s, m (minutes), h or d, e.g. 6h, 1d. */
+const INTERVAL = /^([1-9][0-9]{0,5})(s|m|h|d)$/;
+const INTERVAL_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const intervalMs = (text: string) => {
+  const [, n, unit] = INTERVAL.exec(text)!;
+  return Number(n) * INTERVAL_MS[unit!]!;
+};
 
 /** Where and how the audit trail is pushed (AUDIT_SINK_*); see docs/audit.md. */
 export interface AuditDeliveryConfig {
@@ -178,6 +188,15 @@ const schema = z.object({
     .optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default('fieldguard:'),
+  RETENTION_INTERVAL: z
+    .string()
+    .trim()
+    .regex(INTERVAL, 'must be a whole number and a unit: s, m (minutes), h or d, e.g. 6h or 1d')
+    .transform(intervalMs)
+    .pipe(z.number().max(366 * 86_400_000, 'must be at most a year'))
+    .optional(),
+  // Each batch's event names every record: a thousand ids keep it a few dozen KiB.
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
 });
 
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -287,5 +306,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     metricsToken: e.METRICS_TOKEN,
+    retention: { intervalMs: e.RETENTION_INTERVAL ?? null, batchSize: e.RETENTION_BATCH_SIZE },
   };
 }

@@ -32,7 +32,7 @@ export function withBuiltInStorage(model: Model, declared: Record<string, Resour
   if (missing.length === 0) return model;
   const resources = new Map(model.resources);
   // Bookings and documents nest under their customer: its storage comes with theirs.
-  // Storage only: the default policy's purposes are its own, not this policy's.
-  for (const name of new Set(['Customer', ...missing])) if (!resources.has(name)) resources.set(name, { ...builtInResources().get(name)!, purposes: undefined });
+  // Storage only: the default policy's purposes and retention are its own, not this policy's.
+  for (const name of new Set(['Customer', ...missing])) if (!resources.has(name)) resources.set(name, { ...builtInResources().get(name)!, purposes: undefined, retention: undefined });
   return { ...model, resources };
 }

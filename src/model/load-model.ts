@@ -1,7 +1,7 @@
 import type { PolicyPath } from '../policy/source-lines.js';
 import { checkPolicyOnlyField, compileField, type Report } from './field-checks.js';
 import type { ResourceSpec } from './model-document.js';
-import type { CallerKeptResourceModel, FieldModel, Model, ResourceModel } from './model.js';
+import { RETENTION_PERIOD, type CallerKeptResourceModel, type FieldModel, type Model, type ResourceModel, type RetentionModel } from './model.js';
 import { parseTableName, snakeCase } from './names.js';
 import { checkGraphqlNames } from './graphql-names.js';
 import { checkRelations } from './relation-checks.js';
@@ -35,7 +35,7 @@ export function compileModel(declared: Record<string, ResourceSpec>, report: Rep
 
 function checkPolicyOnly(spec: ResourceSpec, path: PolicyPath, report: Report): void {
   if (spec.storage !== undefined) report([...path, 'storage'], 'storage describes a resource of the data model: give the resource a plural');
-  for (const key of ['table', 'adopt', 'parent', 'purposes'] as const) {
+  for (const key of ['table', 'adopt', 'parent', 'purposes', 'retention'] as const) {
     if (spec[key] !== undefined) report([...path, key], `${key} describes a stored resource: give the resource a plural`);
   }
   for (const [field, fieldSpec] of Object.entries(spec.fields)) checkPolicyOnlyField(fieldSpec, [...path, 'fields', field], report);
@@ -51,7 +51,7 @@ const COLUMN_KEYS = ['column', 'default', 'generated', 'required'] as const;
  */
 function compileCallerKept(name: string, spec: ResourceSpec, plural: string, path: PolicyPath, report: Report): CallerKeptResourceModel | undefined {
   if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) report(path, 'a resource with a plural is named in PascalCase (letters and digits)');
-  for (const key of ['table', 'adopt', 'parent', 'purposes'] as const) {
+  for (const key of ['table', 'adopt', 'parent', 'purposes', 'retention'] as const) {
     if (spec[key] !== undefined) report([...path, key], `${key} describes a table: a storage: none resource has none`);
   }
   const fields: FieldModel[] = [];
@@ -100,5 +100,25 @@ function compileResource(name: string, spec: ResourceSpec, plural: string, path:
     fields,
     id: ids[0]!,
     file: files[0] ? { field: files[0], chunks: { table: { schema: table.schema, name: `${owner}_chunks` }, owner: `${owner}_id` } } : undefined,
+    retention: compileRetention(spec, fields, [...path, 'retention'], report),
   };
+}
+
+const PERIOD_UNITS: Record<string, string> = { d: 'days', w: 'weeks', m: 'months', y: 'years' };
+
+/** `retention:` of a stored resource: a period, and a timestamp or date field it runs from. */
+function compileRetention(spec: ResourceSpec, fields: readonly FieldModel[], path: PolicyPath, report: Report): RetentionModel | undefined {
+  if (!spec.retention) return undefined;
+  const { after, from, then } = spec.retention;
+  const field = fields.find((f) => f.name === from);
+  if (!field) {
+    report([...path, 'from'], `unknown field "${from}": retention runs from a timestamp or date field of the resource`);
+    return undefined;
+  }
+  if (field.type !== 'timestamp' && field.type !== 'date') {
+    report([...path, 'from'], `"${from}" is ${/^[aeiou]/.test(field.type) ? 'an' : 'a'} ${field.type}: retention runs from a timestamp or date field`);
+    return undefined;
+  }
+  const [, count, unit] = RETENTION_PERIOD.exec(after)!;
+  return { after, interval: `${count} ${PERIOD_UNITS[unit!]}`, from: field, then };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERASE_TREATMENTS, FIELD_TYPES, GENERATED, STRING_FORMATS } from './model.js';
+import { ERASE_TREATMENTS, FIELD_TYPES, GENERATED, RETENTION_ACTIONS, RETENTION_PERIOD, STRING_FORMATS } from './model.js';
 
 /**
  * The shape of `resources:` in a policy file: the rules' view (class, mask) and the data
@@ -69,6 +69,15 @@ export const resourceSchema = z
       .record(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a purpose is named in lower case: letters, digits, _ and -'), purposeSchema)
       .optional()
       .describe('Purposes such as marketing, each with its consent field and contact fields: GET /v1/audiences/<Resource>/<purpose>, and X-Purpose reads withhold the contact of subjects who did not consent.'),
+    retention: z
+      .object({
+        after: z.string().regex(RETENTION_PERIOD, 'must be a whole number and a unit: d (days), w (weeks), m (months) or y (years), e.g. 30d, 6m, 2y'),
+        from: z.string().min(1).describe('The timestamp or date field the period runs from (createdAt, startsAt, ...).'),
+        then: z.enum(RETENTION_ACTIONS).describe('erase: the GDPR erasure of the record and its children; delete: the record, its children and their files go.'),
+      })
+      .strict()
+      .optional()
+      .describe('How long a record is kept: `npm run retention` (or RETENTION_INTERVAL in the service) erases or deletes records whose `from` lies more than `after` ago.'),
   })
   .strict();
 export type ResourceSpec = z.infer<typeof resourceSchema>;

@@ -20,6 +20,25 @@ export type Generated = (typeof GENERATED)[number];
 export const STRING_FORMATS = ['email', 'phone', 'iban'] as const;
 export type StringFormat = (typeof STRING_FORMATS)[number];
 
+/** A retention period: a whole number of days, weeks, months or years (`30d`, `6m`, `2y`). */
+export const RETENTION_PERIOD = /^([1-9][0-9]{0,3})(d|w|m|y)$/;
+export const RETENTION_ACTIONS = ['erase', 'delete'] as const;
+
+/**
+ * How long a resource's records are kept (`retention:`): a record whose `from` field lies
+ * more than `after` before now is erased or deleted, with its children. A record whose
+ * `from` is null never expires.
+ */
+export interface RetentionModel {
+  /** As written: `2y`. */
+  after: string;
+  /** The same period as PostgreSQL interval text: `2 years`. */
+  interval: string;
+  /** A timestamp or date field of the resource. */
+  from: FieldModel;
+  then: (typeof RETENTION_ACTIONS)[number];
+}
+
 /**
  * What erasing the person a record is about (GDPR Art. 17) does to a field: `delete` sets
  * it to null, `anonymise` puts a fixed replacement of its type in its place, `keep` leaves
@@ -84,6 +103,8 @@ export interface ResourceModel {
   file: { field: FieldModel; chunks: ChunkTable } | undefined;
   /** Purposes that need the subject's consent (`purposes:`), by name; absent when none. */
   purposes?: ReadonlyMap<string, PurposeModel>;
+  /** How long records are kept (`retention:`); undefined: for as long as someone keeps them. */
+  retention?: RetentionModel | undefined;
 }
 
 /**

@@ -42,6 +42,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   access_review: ['allowed', 'denied'],
   'access_review.attested': ['allowed', 'denied'],
   checkpoint: ['allowed'],
+  'retention.applied': ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
   'subject.erased': ['allowed', 'denied'],
   'subject.hold': ['allowed', 'denied'],

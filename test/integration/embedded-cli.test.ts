@@ -56,6 +56,9 @@ describe('the audit CLI beside a running embedded service', () => {
     const migrate = await runCli('migrate', [], cliEnv);
     expect(migrate.code).toBe(1);
     expect(migrate.stderr).toContain(`npm run migrate: refused: ${dir} is in use by ${holder}`);
+    const retention = await runCli('retention', [], cliEnv);
+    expect(retention.code).toBe(1);
+    expect(retention.stderr).toContain(`npm run retention: refused: ${dir} is in use by ${holder}. Stop it first, or let the service apply retention itself (RETENTION_INTERVAL)`);
 
     await stop(first);
     expect(existsSync(join(dir, 'fieldguard.lock'))).toBe(false);
@@ -73,6 +76,10 @@ describe('the audit CLI beside a running embedded service', () => {
     // With no service running, the CLI opens the folder itself (and says nothing about HTTP).
     const local = await runCli('audit', ['verify', '--checkpoint', checkpoint], cliEnv);
     expect(local.code, local.stderr).toBe(0);
+    // Retention likewise, once the service is stopped.
+    const retentionLocal = await runCli('retention', ['--dry-run'], cliEnv);
+    expect(retentionLocal.code, retentionLocal.stderr).toBe(0);
+    expect(retentionLocal.stdout).toContain('Booking: 0 past 10y from startsAt, would delete 0\n');
     expect(local.stderr).toBe('');
     expect(JSON.parse(local.stdout)).toMatchObject({ ok: true, checkpoint: { found: true } });
   }, 2 * STARTUP_MS + 120_000);
