@@ -70,7 +70,7 @@ describe('erasing a clinic patient', () => {
         records: 1,
         deleted: ['phone', 'birthDate'],
         anonymised: ['fullName'],
-        kept: ['id', 'specialty', 'privacyLevel', 'assignees', 'createdAt', 'updatedAt'].map((field) => ({ field, legalBasis: structure })),
+        kept: ['id', 'specialty', 'privacyLevel', 'assignees', 'remindersConsent', 'createdAt', 'updatedAt'].map((field) => ({ field, legalBasis: structure })),
         filesRemoved: 0,
       },
       {
