@@ -25,6 +25,7 @@ import securityPlugin from './plugins/security.plugin.js';
 import { connectRedis, localWindowCounter, redisWindowCounter } from './plugins/window-counter.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { accessReviewRoutes } from './rest/access-review.routes.js';
+import { incidentRoutes } from './rest/incidents.routes.js';
 import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { accessRequestRoutes } from './rest/access-requests.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
@@ -200,6 +201,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(auditReportRoutes);
     await api.register(principalRoutes);
     await api.register(accessReviewRoutes);
+    await api.register(incidentRoutes);
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;
