@@ -26,6 +26,7 @@ import { connectRedis, localWindowCounter, redisWindowCounter } from './plugins/
 import { PolicyStore } from './policy/policy-store.js';
 import { accessReviewRoutes } from './rest/access-review.routes.js';
 import { incidentRoutes } from './rest/incidents.routes.js';
+import { inventoryRoutes } from './rest/inventory.routes.js';
 import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { accessRequestRoutes } from './rest/access-requests.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
@@ -202,6 +203,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(principalRoutes);
     await api.register(accessReviewRoutes);
     await api.register(incidentRoutes);
+    await api.register(inventoryRoutes, { rateLimit: { max: config.http.rateLimitMax, windowMs: config.http.rateLimitWindowMs } });
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;
