@@ -120,11 +120,13 @@ describe('the record of processing of the default policy', () => {
     const { rows } = await t.database.query(`select channel, details from audit_events where action = 'inventory' and channel = 'cli'`);
     expect(rows).toHaveLength(1);
     expect(rows[0].details).toMatchObject({ format: 'md', days: 90 });
-    const json = await runCli('inventory', ['--format', 'json'], { DATABASE_URL: '' });
+    // Without DATABASE_URL: the policy alone, and nothing recorded.
+    const [json, wrong] = await Promise.all([runCli('inventory', ['--format', 'json'], { DATABASE_URL: '' }), runCli('inventory', ['--format', 'xlsx'], {})]);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ window: null, exports: null });
-    expect((await runCli('inventory', ['--format', 'xlsx'], {})).code).toBe(1);
-  });
+    expect(JSON.parse(json.stdout)).toMatchObject({ window: null, exports: null, security: { auditTrail: null } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/Usage: npm run inventory/);
+  }, 90_000);
 });
 
 describe('the record of processing of the clinic', () => {
