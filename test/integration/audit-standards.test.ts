@@ -41,6 +41,8 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   'access_review.attested': ['allowed', 'denied'],
   checkpoint: ['allowed'],
   'anomaly.bulk_access': ['allowed', 'denied'],
+  inventory: ['allowed', 'denied'],
+  'incident.scope': ['allowed', 'denied'],
 };
 
 let t: TestApp;
