@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPE_BOUNDS } from '../../src/core/incident-scope.service.js';
+import { contractSchema } from '../helpers/openapi-schema.js';
 import { graphql, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // Breach scope over a real port, on the default policy: an agent reads one customer
@@ -60,7 +61,8 @@ describe('the scope of what an agent and an assistant were shown', () => {
     scope = await scopeOf(['alice', 'rita']);
   });
 
-  it('counts what Art. 33(3) asks for: 3 people, 3 records, the categories seen clear', () => {
+  it('counts what Art. 33(3) asks for: 3 people, 4 records, the categories seen clear', () => {
+    expect(contractSchema('IncidentScope')(scope)).toEqual([]);
     expect(scope.actors).toEqual(['alice', 'rita']);
     // Ada twice, the booking and Carla embedded in it (two events), Bruno.
     expect(scope.scanned).toMatchObject({ events: 5, truncated: false });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectFile } from '../../src/paths.js';
+import { contractSchema } from '../helpers/openapi-schema.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -35,6 +36,7 @@ describe('the record of processing of the default policy', () => {
   afterAll(() => t?.close());
 
   it('lists each stored field with its class, table and column, and who sees it clear, masked or not at all', () => {
+    expect(contractSchema('Inventory')(inv)).toEqual([]);
     expect(inv.resources.map((r: any) => [r.name, r.storage, r.parent])).toEqual([
       ['Customer', { kind: 'table', table: 'public.customers', adopted: false, chunks: null }, null],
       ['Booking', { kind: 'table', table: 'public.bookings', adopted: false, chunks: null }, { resource: 'Customer', field: 'customerId' }],
