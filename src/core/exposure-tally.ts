@@ -33,6 +33,8 @@ interface Acc {
   withheld: Set<string>;
   records: Set<string>;
   events: number;
+  /** The last event counted: a list showing two of a subject's records is one event. */
+  lastSeq: string;
   actors: Set<string>;
   first: Date;
   last: Date;
@@ -59,7 +61,7 @@ export class ExposureTally {
       const key = `${subject.resource}\u0000${subject.id}`;
       let acc = this.subjects.get(key);
       if (!acc) {
-        acc = { ...subject, clear: new Set(), masked: new Set(), withheld: new Set(), records: new Set(), events: 0, actors: new Set(), first: event.occurredAt, last: event.occurredAt, parentUnknown: false };
+        acc = { ...subject, clear: new Set(), masked: new Set(), withheld: new Set(), records: new Set(), events: 0, lastSeq: '', actors: new Set(), first: event.occurredAt, last: event.occurredAt, parentUnknown: false };
         this.subjects.set(key, acc);
       }
       const name = (f: string) => `${event.resourceType}.${f}`;
@@ -69,7 +71,7 @@ export class ExposureTally {
       const record = `${event.resourceType}\u0000${id}`;
       acc.records.add(record);
       this.records.add(record);
-      acc.events += 1;
+      if (acc.lastSeq !== event.seq) [acc.events, acc.lastSeq] = [acc.events + 1, event.seq];
       acc.actors.add(event.actor);
       if (event.occurredAt < acc.first) acc.first = event.occurredAt;
       if (event.occurredAt > acc.last) acc.last = event.occurredAt;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPE_BOUNDS } from '../../src/core/incident-scope.service.js';
+import { projectFile } from '../../src/paths.js';
 import { contractSchema } from '../helpers/openapi-schema.js';
 import { graphql, startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -185,5 +186,60 @@ describe('who may ask, and what they may ask', () => {
   it('records each scope in the trail with its actors and verdict', async () => {
     const { rows } = await t.database.query(`select details from audit_events where action = 'incident.scope' and actor_sub = 'dana' and outcome = 'allowed' order by seq limit 1`);
     expect(rows[0].details).toMatchObject({ actors: ['alice', 'rita'], subjects: 3, toNotify: 2, truncated: false, chain: 'intact' });
+  });
+});
+
+describe('the scope on the clinic model', () => {
+  let clinic: TestApp;
+  const tokens: Record<string, string> = {};
+  const clinicIds: Record<string, string> = {};
+  const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
+  const clinicCall = async (who: string, url: string, status = 200) => {
+    const res = await clinic.http({ url, headers: as(who) });
+    expect(res.statusCode, res.body).toBe(status);
+    return res.json();
+  };
+  const make = async (plural: string, body: object) => {
+    const res = await clinic.http({ method: 'POST', url: `/v1/${plural}`, headers: as('director'), payload: body });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id as string;
+  };
+  const window = () => `from=${new Date(Date.now() - 60_000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}`;
+
+  beforeAll(async () => {
+    clinic = await startTestApp({ POLICY_FILE: projectFile('policies/examples/clinic.yaml'), DEMO_DATA: 'false' });
+    tokens.director = await clinic.token('dr-rossi', 'director');
+    tokens.reception = await clinic.token('anna', 'reception');
+    tokens.dpo = await clinic.token('dpo', 'dpo');
+    tokens.cardiologist = await clinic.idp.sign({ sub: 'dr-cuore', roles: ['cardiologist'], extra: { specialty: 'cardiology' } });
+    clinicIds.mario = await make('patients', { fullName: 'Mario Bianchi', phone: '+39 333 123 4567', specialty: 'cardiology' });
+    clinicIds.luisa = await make('patients', { fullName: 'Luisa Gallo', phone: '+39 333 765 4321', birthDate: '1980-05-01', specialty: 'general' });
+    clinicIds.heart = await make('consultations', { patientId: clinicIds.mario, specialty: 'cardiology', summary: 'Mild arrhythmia', seenAt: '2026-11-02T09:00:00Z' });
+    clinicIds.skin = await make('consultations', { patientId: clinicIds.mario, specialty: 'dermatology', summary: 'Eczema', seenAt: '2026-11-03T09:00:00Z' });
+    // The cardiologist reads the heart consultation: Mario's health data, clear.
+    await clinicCall('cardiologist', `/v1/consultations/${clinicIds.heart}`);
+    // The DPO reads Luisa: her name as initials, phone and birth date masked.
+    await clinicCall('dpo', `/v1/patients/${clinicIds.luisa}`);
+    // Reception lists consultations: who is booked and when, nothing the policy protects.
+    expect((await clinicCall('reception', '/v1/consultations')).items).toHaveLength(2);
+  });
+  afterAll(() => clinic?.close());
+
+  it('counts a consultation toward its patient, and the DPO\'s masked read apart', async () => {
+    const scope = await clinicCall('dpo', `/v1/incidents/scope?actor=dr-cuore&actor=dpo&${window()}`);
+    expect(scope.counts).toEqual({ subjects: 2, records: 2, toNotify: 1, maskedOnly: 1, unprotectedOnly: 0 });
+    expect(scope.notify).toHaveLength(1);
+    expect(scope.notify[0]).toMatchObject({ resource: 'Patient', id: clinicIds.mario, actors: ['dr-cuore'], protectedClear: ['Consultation.summary'], classes: ['health'] });
+    expect(scope.maskedOnly[0]).toMatchObject({
+      resource: 'Patient', id: clinicIds.luisa, actors: ['dpo'], masked: ['Patient.birthDate', 'Patient.fullName', 'Patient.phone'], personalClear: [],
+    });
+    expect(scope.categories).toEqual({ clear: ['health'], maskedOnly: ['contact', 'identity'] });
+  });
+
+  it('reports a list of what nobody protects as neither to notify nor masked', async () => {
+    const scope = await clinicCall('dpo', `/v1/incidents/scope?actor=anna&${window()}`);
+    expect(scope.counts).toEqual({ subjects: 1, records: 2, toNotify: 0, maskedOnly: 0, unprotectedOnly: 1 });
+    expect(scope.unprotectedOnly[0]).toMatchObject({ resource: 'Patient', id: clinicIds.mario, records: 2, events: 1, masked: [], protectedClear: [] });
+    expect(scope.unprotectedOnly[0].withheld).toEqual(['Consultation.createdAt', 'Consultation.summary']);
   });
 });
