@@ -93,16 +93,31 @@ export async function exportsIn(db: Db, w: IncidentWindow, limit: number): Promi
 
 /**
  * Each child record's parent id, read from the child's table: `id -> parent id`. Ids the
- * table no longer holds (erased since) are absent. Compared as text, so any key type
- * works; the caller bounds how many ids it asks about.
+ * table no longer holds (erased since) are absent. The ids are cast to the key column's
+ * own type, so the primary key's index finds them; if one cannot be (an id recorded as a
+ * digest, or of another shape), the lookup compares as text instead, which scans.
  */
 export async function parentIds(db: Db, child: ResourceModel, ids: readonly string[]): Promise<Map<string, string>> {
   const field = child.fields.find((f) => f.name === child.parent?.field);
-  if (!field?.column || ids.length === 0) return new Map();
-  const table = sql.table(`${child.table.schema}.${child.table.name}`);
-  const { rows } = await sql<{ id: string; parent: string | null }>`
-    select ${sql.ref(child.id.column!)}::text as id, ${sql.ref(field.column)}::text as parent from ${table}
-    where ${sql.ref(child.id.column!)}::text in (${sql.join([...ids])})`.execute(db.withoutPlugins());
+  if (!field?.column || !child.id.column || ids.length === 0) return new Map();
+  const raw = db.withoutPlugins();
+  const qualified = `${child.table.schema}.${child.table.name}`;
+  const [key, parent, table] = [sql.ref(child.id.column), sql.ref(field.column), sql.table(qualified)];
+  const { rows: types } = await sql<{ type: string | null }>`
+    select format_type(atttypid, atttypmod) as type from pg_attribute
+    where attrelid = to_regclass(${qualified}) and attname = ${child.id.column} and not attisdropped`.execute(raw);
+  const type = types[0]?.type;
+  const byText = sql`${key}::text in (${sql.join([...ids])})`;
+  const query = (where: ReturnType<typeof sql>) =>
+    sql<{ id: string; parent: string | null }>`select ${key}::text as id, ${parent}::text as parent from ${table} where ${where}`.execute(raw);
+  let rows: Array<{ id: string; parent: string | null }>;
+  try {
+    rows = (await query(type ? sql`${key} = any(cast(${[...ids]}::text[] as ${sql.raw(`${type}[]`)}))` : byText)).rows;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== '22P02' && code !== '22003' && code !== '22007') throw err;
+    rows = (await query(byText)).rows;
+  }
   return new Map(rows.filter((r) => r.parent !== null).map((r) => [r.id, r.parent!]));
 }
 

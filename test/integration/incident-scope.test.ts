@@ -189,6 +189,18 @@ describe('who may ask, and what they may ask', () => {
   });
 });
 
+describe('a child record erased since it was read', () => {
+  it('is listed on its own, marked parentUnknown, as its parent can no longer be named', async () => {
+    const res = await t.http({ method: 'DELETE', url: `/v1/bookings/${ids.booking}`, headers: headers.root });
+    expect(res.statusCode, res.body).toBe(204);
+    const scope = await scopeOf(['alice']);
+    // Ada; Carla through her record embedded in the booking's answer; the booking alone.
+    expect(scope.counts).toMatchObject({ subjects: 3, records: 3, toNotify: 3 });
+    expect(scope.notify.find((s: any) => s.resource === 'Booking')).toMatchObject({ id: ids.booking, parentUnknown: true, protectedClear: ['Booking.notes'] });
+    expect(scope.notify.find((s: any) => s.id === ids.carla).clear).not.toContain('Booking.notes');
+  });
+});
+
 describe('the scope on the clinic model', () => {
   let clinic: TestApp;
   const tokens: Record<string, string> = {};
