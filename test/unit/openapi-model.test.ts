@@ -131,7 +131,7 @@ describe('the OpenAPI document of a model', () => {
     const kept = Object.keys(base.paths).filter((p) => !/^\/v1\/(customers|bookings|documents)(\/|$)/.test(p));
     expect(Object.keys(doc.paths).filter((p) => kept.includes(p))).toEqual(kept);
     expect(Object.keys(doc.paths).filter((p) => /customers|bookings|documents\//.test(p))).toEqual([]);
-    expect(doc.tags!.map((t) => t.name)).toEqual(['health', 'patients', 'consultations', 'medicalDocuments', 'audit', 'principals', 'access', 'decisions']);
+    expect(doc.tags!.map((t) => t.name)).toEqual(['health', 'patients', 'consultations', 'medicalDocuments', 'audit', 'principals', 'access', 'decisions', 'privacy']);
     for (const gone of ['BookingInput', 'Document', 'CustomerPage', 'CreateCustomer']) expect(doc.components.schemas).not.toHaveProperty(gone);
     expect(doc.components.parameters).not.toHaveProperty('CustomerId');
     expect(doc.components.securitySchemes).toEqual(base.components.securitySchemes);
