@@ -69,7 +69,7 @@ function securitySection(inv: Inventory): string[] {
   const s = inv.security;
   const lines = ['## Security measures in force', '', '### Masking', ''];
   lines.push(s.masking.length === 0 ? 'No field is masked.' : table(['Strategy', 'Fields'], s.masking.map((m) => [code(m.strategy), m.fields.map(code).join(', ')])));
-  lines.push('', '### Audit trail', '', 'Every access decision is recorded in an append-only, hash-chained trail (ids and field names, never values); a request whose record cannot be written is refused.');
+  lines.push('', '### Audit trail', '', 'Every access decision is recorded in an append-only, hash-chained trail (ids and field names, never values); a request whose record cannot be written is refused. The trail itself holds personal data of your staff: who made each request (their subject), from which IP address and user agent.');
   if (s.auditTrail) {
     const cp = s.auditTrail.lastCheckpoint;
     const vf = s.auditTrail.lastVerification;
