@@ -54,8 +54,10 @@ export class ExposureTally {
 
   constructor(private readonly policy: Policy) {}
 
-  add(event: ExposureEvent, rootOf: RootOf): void {
+  /** Folds one event in; false when it stopped at `maxRecords` distinct records (an export may name many). */
+  add(event: ExposureEvent, rootOf: RootOf, maxRecords = Infinity): boolean {
     for (const id of event.resourceIds) {
+      if (this.records.size >= maxRecords && !this.records.has(`${event.resourceType}\u0000${id}`)) return false;
       const root = rootOf(event.resourceType, id);
       const subject = root ?? { resource: event.resourceType, id };
       const key = `${subject.resource}\u0000${subject.id}`;
@@ -77,6 +79,7 @@ export class ExposureTally {
       if (event.occurredAt > acc.last) acc.last = event.occurredAt;
       if (!root && this.policy.model.resources.get(event.resourceType)?.parent) acc.parentUnknown = true;
     }
+    return true;
   }
 
   /** Every subject, in resource then id order. */

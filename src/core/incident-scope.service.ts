@@ -92,12 +92,12 @@ async function buildScope(ctx: RequestContext, w: IncidentWindow): Promise<Incid
     const take = batch.slice(0, room);
     await resolveParents(ctx, take, parents);
     for (const event of take) {
-      if (tally.records.size >= SCOPE_BOUNDS.maxRecords) {
+      const whole = tally.add(event, rootOf(ctx, parents), SCOPE_BOUNDS.maxRecords);
+      [events, scannedUntil] = [events + 1, event.occurredAt];
+      if (!whole) {
         truncated = true;
         break scan;
       }
-      tally.add(event, rootOf(ctx, parents));
-      [events, scannedUntil] = [events + 1, event.occurredAt];
     }
     if (batch.length <= take.length) break;
     if (events >= SCOPE_BOUNDS.maxEvents) {

@@ -201,6 +201,20 @@ describe('a child record erased since it was read', () => {
   });
 });
 
+describe('a file opened', () => {
+  it('puts its subject on the list: a file\'s content is protected data', async () => {
+    const upload = await t.http({
+      method: 'POST', url: `/v1/customers/${ids.bruno}/documents`, payload: Buffer.from('invoice 7'),
+      headers: { ...headers.root, 'content-type': 'text/plain', 'x-document-title': 'Invoice 7', 'x-document-category': 'invoice' },
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    await call('alice', `/v1/documents/${upload.json().id}/content`);
+    const scope = await scopeOf(['alice']);
+    expect(scope.counts).toMatchObject({ subjects: 4, toNotify: 4 });
+    expect(scope.notify.find((s: any) => s.id === ids.bruno)).toMatchObject({ resource: 'Customer', protectedClear: ['Document.content'], classes: ['document'], records: 1 });
+  });
+});
+
 describe('the scope on the clinic model', () => {
   let clinic: TestApp;
   const tokens: Record<string, string> = {};
@@ -246,6 +260,19 @@ describe('the scope on the clinic model', () => {
       resource: 'Patient', id: clinicIds.luisa, actors: ['dpo'], masked: ['Patient.birthDate', 'Patient.fullName', 'Patient.phone'], personalClear: [],
     });
     expect(scope.categories).toEqual({ clear: ['health'], maskedOnly: ['contact', 'identity'] });
+  });
+
+  it('stops inside an event that would pass its cap on records (a list, an export name many)', async () => {
+    const saved = { ...SCOPE_BOUNDS };
+    Object.assign(SCOPE_BOUNDS, { maxRecords: 1 });
+    try {
+      const scope = await clinicCall('dpo', `/v1/incidents/scope?actor=anna&${window()}`);
+      // The list showed two consultations: the second was not counted.
+      expect(scope.scanned).toMatchObject({ events: 1, truncated: true });
+      expect(scope.counts).toMatchObject({ subjects: 1, records: 1 });
+    } finally {
+      Object.assign(SCOPE_BOUNDS, saved);
+    }
   });
 
   it('reports a list of what nobody protects as neither to notify nor masked', async () => {
