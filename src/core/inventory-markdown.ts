@@ -41,7 +41,9 @@ function resourceSection(r: InventoryResource, inv: Inventory): string[] {
   const lines = [
     `## ${r.name}`,
     '',
-    `Stored in ${storage(r)}${r.storage.kind === 'table' && r.storage.chunks ? `; file contents in ${code(r.storage.chunks)}` : ''}.` +
+    (r.storage.kind === 'table'
+      ? `Stored in ${storage(r)}${r.storage.chunks ? `; file contents in ${code(r.storage.chunks)}` : ''}.`
+      : 'Kept by the caller in its own system: fieldguard stores none of it, its records reach the service in decisions requests.') +
       `${r.parent ? ` Each record belongs to a ${r.parent.resource} (${code(r.parent.field)}) and exists for a reader only where that one does.` : ''}` +
       ` Retention: ${retention(r)}.`,
     '',
