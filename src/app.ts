@@ -29,6 +29,8 @@ import { accessReviewRoutes } from './rest/access-review.routes.js';
 import { subjectRoutes } from './rest/subjects.routes.js';
 import { subjectAccessRoutes } from './rest/subject-access.routes.js';
 import { audienceRoutes } from './rest/audience.routes.js';
+import { incidentRoutes } from './rest/incidents.routes.js';
+import { inventoryRoutes } from './rest/inventory.routes.js';
 import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { accessRequestRoutes } from './rest/access-requests.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
@@ -214,6 +216,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(subjectRoutes);
     await api.register(subjectAccessRoutes);
     await api.register(audienceRoutes);
+    await api.register(incidentRoutes);
+    await api.register(inventoryRoutes, { rateLimit: { max: config.http.rateLimitMax, windowMs: config.http.rateLimitWindowMs } });
   });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;

@@ -149,6 +149,12 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   // Subject access (GDPR Art. 15): a dpo's report on a customer, and a refusal.
   await call(200, { url: `/v1/subjects/customers/${giulia}/access-report` }, await as('dana', 'dpo'));
   await call(403, { url: `/v1/subjects/customers/${giulia}/access-report` }, alice);
+  // Privacy duties: the record of processing and a breach's scope, for the data-protection officer.
+  const dana = await as('dana', 'dpo');
+  await call(200, { url: '/v1/inventory?format=md' }, dana);
+  await call(403, { url: '/v1/inventory' }, alice);
+  await call(200, { url: `/v1/incidents/scope?actor=alice&actor=rita&${period}` }, dana);
+  await call(403, { url: `/v1/incidents/scope?actor=rita&${period}` }, alice);
 
   // Read budgets of one customer: a blocking one refuses the page, an alerting one lets it through.
   await call(429, { url: '/v1/customers?limit=2' }, await as('sam', 'skimmer'));

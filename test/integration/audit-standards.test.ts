@@ -48,6 +48,8 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   'subject.hold': ['allowed', 'denied'],
   'subject.released': ['allowed', 'denied'],
   'subject.access_report': ['allowed', 'denied'],
+  inventory: ['allowed', 'denied'],
+  'incident.scope': ['allowed', 'denied'],
 };
 
 let t: TestApp;
