@@ -5,11 +5,8 @@ import { z } from 'zod';
 import { signDevToken } from '../auth/dev-token.js';
 import type { AuthConfig } from '../config.js';
 import { AppError } from '../errors.js';
-import { projectFile } from '../paths.js';
+import { CONSOLE_DIST } from '../paths.js';
 import type { PolicyStore } from '../policy/policy-store.js';
-
-/** Where `npm run console:build` writes the console (src/console/web/vite.config.ts). */
-export const CONSOLE_DIST = projectFile('dist', 'console');
 
 /**
  * The console's CSP: its own hashed scripts and styles only (the build inlines nothing),
