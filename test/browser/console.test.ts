@@ -203,6 +203,24 @@ describe('the console in Chromium', () => {
       expect(seen._access.withheld).not.toContain('iban');
       expect(seen._access.masked).not.toContain('iban');
 
+      // Activity: the leaver's disabling is in the timeline, and the agent's next read arrives live.
+      await page.getByRole('link', { name: 'Activity' }).click();
+      await page.getByLabel('Action').fill('principal.disable');
+      await page.getByRole('button', { name: 'Show' }).click();
+      const disabled = page.locator('tr[data-action="principal.disable"]');
+      await disabled.waitFor();
+      expect(await disabled.count()).toBe(1);
+      expect(await disabled.innerText()).toContain('olivia');
+      expect(await disabled.innerText()).toContain('lee');
+      await page.getByLabel('Action').fill('');
+      await page.getByLabel('Person').fill('alice');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.locator('tr[data-action="access.requested"]').waitFor();
+      const reads = page.locator('tr[data-action="read"]');
+      const before = await reads.count();
+      expect((await get(agent, `/v1/customers/${customers.find((c) => c.privacyLevel === 'standard' && c.id !== target.id)!.id}`)).statusCode).toBe(200);
+      await expect.poll(() => reads.count(), { timeout: BROWSER_WAIT_MS }).toBe(before + 1);
+
       expect((await storedTokens(page)).local).toBe('{}');
       expect(refused).toEqual([]);
       expect(problems).toEqual([]);

@@ -81,7 +81,7 @@ export function App() {
         </nav>
         <span className="who">
           Signed in as <strong>{session.sub}</strong>
-          {session.roles.length > 0 && <> ({session.roles.join(', ')})</>}
+          {(model?.you.roles ?? session.roles).length > 0 && <> ({(model?.you.roles ?? session.roles).join(', ')})</>}
         </span>
         <button type="button" onClick={() => signOut()}>
           Sign out
