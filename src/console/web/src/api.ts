@@ -95,6 +95,9 @@ export interface ModelResource {
   name: string;
   plural: string;
   idField: string;
+  /** False where records are listed only under their parent (documents under their customer). */
+  listable: boolean;
+  parent: string | null;
   fields: ModelField[];
 }
 

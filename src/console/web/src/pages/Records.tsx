@@ -31,7 +31,11 @@ export function Records({ model, rest }: { model: ModelView; rest: string[] }) {
         {!resource ? (
           <p className="empty">There is no resource called “{plural}” in the policy in force. Pick one from the list.</p>
         ) : id ? (
-          <RecordView resource={resource} id={id} />
+          <RecordView resource={resource} id={id} model={model} />
+        ) : !resource.listable ? (
+          <p className="empty">
+            {resource.plural} are listed under their {resource.parent ?? 'parent'}, not on their own: open a {resource.parent ?? 'parent'} record to reach them.
+          </p>
         ) : (
           <RecordList key={resource.name} resource={resource} />
         )}
@@ -114,7 +118,7 @@ function RecordList({ resource }: { resource: ModelResource }) {
   );
 }
 
-function RecordView({ resource, id }: { resource: ModelResource; id: string }) {
+function RecordView({ resource, id, model }: { resource: ModelResource; id: string; model: ModelView }) {
   const [record, setRecord] = useState<RecordJson | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -146,13 +150,15 @@ function RecordView({ resource, id }: { resource: ModelResource; id: string }) {
         <dl className="record">
           {resource.fields.map((f) => {
             const state = stateOf(record._access, f.name);
+            const target = f.type === 'ref' ? model.resources.find((r) => r.name === f.ref) : undefined;
+            const link = target ? (text: string) => <Link to={`${BASE}/records/${target.plural}/${encodeURIComponent(text)}`}>{text}</Link> : undefined;
             return (
               <div key={f.name} className="row" data-field={f.name} data-state={state}>
                 <dt>
                   {f.name} <span className="muted">{f.class}</span>
                 </dt>
                 <dd>
-                  <FieldValue field={f} value={record[f.name]} state={state} />
+                  <FieldValue field={f} value={record[f.name]} state={state} {...(link ? { link } : {})} />
                 </dd>
               </div>
             );

@@ -1,12 +1,13 @@
+import type { ReactNode } from 'react';
 import type { AccessBlock, ModelField } from '../api.js';
 
 export type FieldState = 'clear' | 'masked' | 'withheld' | 'revealed';
 
 /** How the service sent a field to this person: from the record's own `_access` block. */
-export function stateOf(access: AccessBlock, field: string): FieldState {
-  if (access.withheld.includes(field)) return 'withheld';
-  if (access.masked.includes(field)) return 'masked';
-  if (access.revealed?.includes(field)) return 'revealed';
+export function stateOf(access: AccessBlock | undefined, field: string): FieldState {
+  if (access?.withheld.includes(field)) return 'withheld';
+  if (access?.masked.includes(field)) return 'masked';
+  if (access?.revealed?.includes(field)) return 'revealed';
   return 'clear';
 }
 
@@ -21,13 +22,13 @@ const text = (value: unknown): string => {
  * A field's value as this person receives it. A withheld field has no value: it shows a
  * label, never text that could pass for data; a masked value carries a "masked" badge.
  */
-export function FieldValue({ field, value, state }: { field: ModelField; value: unknown; state: FieldState }) {
+export function FieldValue({ field, value, state, link }: { field: ModelField; value: unknown; state: FieldState; link?: (text: string) => ReactNode }) {
   if (state === 'withheld') return <span className="badge withheld" title="Your role may not see this field: it was not sent">withheld</span>;
   if (field.type === 'file') return <span className="muted">file</span>;
   const shown = text(value);
   return (
     <span className={`value ${state}`}>
-      {shown === '' ? <span className="muted">empty</span> : shown}
+      {shown === '' ? <span className="muted">empty</span> : link && state === 'clear' ? link(shown) : shown}
       {state === 'masked' && (
         <span className="badge masked" title="Masked by policy: this is not the real value">
           masked
