@@ -110,6 +110,16 @@ describe('the console is served with a strict CSP', () => {
       expect(res.body).toContain('npm run console:build');
       expect(res.headers['content-security-policy']).toBe(CSP);
       expect((await app.inject({ method: 'POST', url: '/console/dev-token', payload: { sub: 'eve', roles: ['admin'] } })).statusCode).toBe(404);
+      // With an identity provider, the console may also talk to it, and to nothing else.
+      const oidc = Fastify();
+      await oidc.register(consolePlugin, {
+        auth: loadConfig({ AUTH_JWKS_URL: 'https://idp.example.org/jwks.json', AUTH_ISSUER: 'https://idp.example.org/realms/salon', AUTH_AUDIENCE: 'fieldguard' }).auth,
+        devSignIn: false,
+        policyStore: undefined as never,
+        dir,
+      });
+      expect((await oidc.inject({ url: '/console' })).headers['content-security-policy']).toBe(CSP.replace("connect-src 'self'", "connect-src 'self' https://idp.example.org"));
+      await oidc.close();
     } finally {
       await app.close();
       rmSync(dir, { recursive: true, force: true });

@@ -70,7 +70,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   if (!response.ok) {
     const error = await problemOf(response);
     // An expired or disabled sign-in ends the session here: the sign-in page says why.
-    if (response.status === 401 && !options.anonymous) signOut();
+    if (response.status === 401 && !options.anonymous) signOut(error.message);
     throw error;
   }
   if (response.status === 204) return undefined as T;

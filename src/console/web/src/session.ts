@@ -54,7 +54,17 @@ export function signIn(session: Session): void {
   listeners.forEach((l) => l());
 }
 
-export function signOut(): void {
+let endedBecause: string | null = null;
+
+/** Why the last session ended, when the service ended it (expired, disabled); read once. */
+export function takeEndReason(): string | null {
+  const reason = endedBecause;
+  endedBecause = null;
+  return reason;
+}
+
+export function signOut(reason: string | null = null): void {
+  endedBecause = reason;
   current = null;
   sessionStorage.removeItem(KEY);
   listeners.forEach((l) => l());

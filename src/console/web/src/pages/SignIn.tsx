@@ -1,6 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { api, errorWords, type DevSignIn } from '../api.js';
-import { sessionFor, signIn } from '../session.js';
+import { sessionFor, signIn, takeEndReason } from '../session.js';
 
 /**
  * Development: pick a role (and a name), and the service mints a short development token,
@@ -12,7 +12,7 @@ export function SignIn() {
   const [sub, setSub] = useState('');
   const [roles, setRoles] = useState<string[]>([]);
   const [pasted, setPasted] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(takeEndReason);
   const [busy, setBusy] = useState(false);
   const ids = { sub: useId(), token: useId() };
 
