@@ -47,6 +47,8 @@ import { recordRoutes } from './rest/records.routes.js';
 import { deleteCustomer } from './core/customer-delete.service.js';
 import { generatedResources, resourcesWithOwnDoors } from './model/own-doors.js';
 import { registerProblemHandlers } from './rest/problem.js';
+import { modelRoutes } from './rest/model.routes.js';
+import { consolePlugin } from './console/console.plugin.js';
 import { rejectNul } from './core/no-nul.js';
 
 declare module 'fastify' {
@@ -218,7 +220,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(audienceRoutes);
     await api.register(incidentRoutes);
     await api.register(inventoryRoutes, { rateLimit: { max: config.http.rateLimitMax, windowMs: config.http.rateLimitWindowMs } });
+    await api.register(modelRoutes);
   });
+  // The web console: a client of the API above; its development sign-in only where dev tokens are accepted.
+  const devSignIn = config.auth.devSecret !== undefined && !config.auth.jwksUrl && config.nodeEnv !== 'production';
+  await app.register(consolePlugin, { auth: config.auth, devSignIn, policyStore });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;
 }

@@ -19,3 +19,5 @@ function findProjectRoot(): string {
 export const projectRoot = findProjectRoot();
 export const projectFile = (...parts: string[]) => join(projectRoot, ...parts);
 export const DEFAULT_POLICY_FILE = projectFile('policies', 'default.yaml');
+/** Where `npm run console:build` writes the web console (src/console/web/vite.config.ts). */
+export const CONSOLE_DIST = projectFile('dist', 'console');

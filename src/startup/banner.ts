@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { StartupStep } from '../data/app-database.js';
-import { projectFile } from '../paths.js';
+import { CONSOLE_DIST, projectFile } from '../paths.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -48,6 +49,7 @@ export function tokenCommand(config: Config, secretFromEnv: boolean, args: strin
 export function bannerLines(config: Config, base: string, secretFromEnv: boolean): string[] {
   const lines = [
     `fieldguard listening on ${base}`,
+    `  console:    ${base}/console${existsSync(join(CONSOLE_DIST, 'index.html')) ? '' : '   (not built yet: npm run console:build)'}`,
     `  database:   ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.pgliteDir}/`}`,
     `  REST docs:  ${base}/docs   (contract: ${base}/openapi.json)`,
   ];

@@ -67,6 +67,8 @@ describe('start-up', () => {
     ];
     expect(upToBanner).toHaveLength(expected.length); // nothing else, and no JSON log line, before the banner
     upToBanner.forEach((line, i) => expect(line).toMatch(expected[i]!));
+    // The console, first thing after the address (npm start builds it before starting).
+    expect(server.lines[upToBanner.length]).toBe(`  console:    http://127.0.0.1:${port}/console`);
 
     // The folder is not the default one, so the command names it: without it, npm run
     // token would sign with .data/dev-secret, which this service does not know.

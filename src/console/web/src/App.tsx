@@ -1,0 +1,95 @@
+import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
+import { api, errorWords, type ModelView } from './api.js';
+import { BASE, navigate, segmentsOf, usePath } from './router.js';
+import { currentSession, onSessionChange, signOut, type Session } from './session.js';
+import { SignIn } from './pages/SignIn.js';
+import { Records } from './pages/Records.js';
+import { People } from './pages/People.js';
+import { Activity } from './pages/Activity.js';
+
+function useSession(): Session | null {
+  const [session, setSession] = useState(currentSession);
+  useEffect(() => onSessionChange(() => setSession(currentSession())), []);
+  return session;
+}
+
+/** An in-console link: a real <a href> (keyboard, new tab), followed without a reload. */
+export function Link({ to, children, current }: { to: string; children: ReactNode; current?: boolean }) {
+  const follow = (event: MouseEvent<HTMLAnchorElement>) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    navigate(to);
+  };
+  return (
+    <a href={to} onClick={follow} aria-current={current ? 'page' : undefined}>
+      {children}
+    </a>
+  );
+}
+
+export function App() {
+  const session = useSession();
+  const path = usePath();
+  const [model, setModel] = useState<ModelView | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    setModel(null);
+    setProblem(null);
+    if (!session) return;
+    const abort = new AbortController();
+    api<ModelView>('/v1/model', { signal: abort.signal }).then(setModel, (err) => {
+      if ((err as Error).name !== 'AbortError') setProblem(errorWords(err));
+    });
+    return () => abort.abort();
+  }, [session]);
+
+  if (!session) return <SignIn />;
+  const [page = 'records', ...rest] = segmentsOf(path);
+  const may = model?.you.may;
+  const nav = [
+    { page: 'records', label: 'Records', shown: true },
+    { page: 'people', label: 'People', shown: may?.listPeople ?? false },
+    { page: 'activity', label: 'Activity', shown: may?.readActivity ?? false },
+  ];
+
+  let body: ReactNode;
+  if (problem) body = <p role="alert" className="error">{problem}</p>;
+  else if (!model) body = <p aria-live="polite">Loading…</p>;
+  else if (page === 'records') body = <Records model={model} rest={rest} />;
+  else if (page === 'people' && may?.listPeople) body = <People model={model} />;
+  else if (page === 'activity' && may?.readActivity) body = <Activity />;
+  else body = <p className="empty">There is no such page here, or your role does not open it. Choose a page above.</p>;
+
+  return (
+    <>
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="top">
+        <span className="brand">fieldguard console</span>
+        <nav aria-label="Console">
+          <ul>
+            {nav
+              .filter((n) => n.shown)
+              .map((n) => (
+                <li key={n.page}>
+                  <Link to={`${BASE}/${n.page}`} current={page === n.page}>
+                    {n.label}
+                  </Link>
+                </li>
+              ))}
+          </ul>
+        </nav>
+        <span className="who">
+          Signed in as <strong>{session.sub}</strong>
+          {(model?.you.roles ?? session.roles).length > 0 && <> ({(model?.you.roles ?? session.roles).join(', ')})</>}
+        </span>
+        <button type="button" onClick={() => signOut()}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {body}
+      </main>
+    </>
+  );
+}

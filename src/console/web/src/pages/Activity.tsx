@@ -1,0 +1,207 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { api, errorWords } from '../api.js';
+
+/** An audit event as the feed publishes it (field names, never values). */
+interface AuditEvent {
+  eventId: string;
+  occurredAt: string;
+  actor: { sub: string | null; roles: string[] };
+  channel: string;
+  action: string;
+  resourceType: string;
+  resourceIds: string[];
+  fields: { clear: string[]; masked: string[]; withheld: string[]; written: string[] };
+  outcome: 'allowed' | 'denied';
+  reason: string | null;
+  details: Record<string, unknown> | null;
+  seq: string;
+}
+
+interface Filters {
+  actor: string;
+  resourceId: string;
+  action: string;
+  outcome: '' | 'allowed' | 'denied';
+  from: string;
+  to: string;
+}
+
+const PAGE = 100;
+/** The timeline keeps the newest events; a longer history is the feed's or the CLI's. */
+const KEEP = 500;
+/** Pages read when a filter is applied: bounded, whatever the trail holds. */
+const FIRST_PAGES = 20;
+const POLL_MS = 3000;
+
+/** `datetime-local` value for a moment, in the browser's time zone. */
+const localInput = (ms: number) => {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+};
+
+const queryOf = (f: Filters, after: string | null) => {
+  const q = new URLSearchParams({ limit: String(PAGE) });
+  if (after) q.set('after', after);
+  if (f.actor.trim()) q.set('actor', f.actor.trim());
+  if (f.resourceId.trim()) q.set('resourceId', f.resourceId.trim());
+  if (f.action.trim()) q.set('action', f.action.trim());
+  if (f.outcome) q.set('outcome', f.outcome);
+  if (f.from) q.set('from', new Date(f.from).toISOString());
+  if (f.to) q.set('to', new Date(f.to).toISOString());
+  return q;
+};
+
+/** The audit timeline, newest first, filtered, and kept up to date as events arrive. */
+export function Activity() {
+  const initial: Filters = { actor: '', resourceId: '', action: '', outcome: '', from: localInput(Date.now() - 24 * 3600_000), to: '' };
+  const [draft, setDraft] = useState<Filters>(initial);
+  const [filters, setFilters] = useState<Filters>(initial);
+  const [events, setEvents] = useState<AuditEvent[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [updated, setUpdated] = useState<string>('');
+  const cursor = useRef<string | null>(null);
+  const ids = { actor: useId(), resourceId: useId(), action: useId(), outcome: useId(), from: useId(), to: useId() };
+
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    cursor.current = null;
+    setEvents(null);
+    setProblem(null);
+    const read = async (pages: number) => {
+      const fresh: AuditEvent[] = [];
+      for (let i = 0; i < pages; i++) {
+        const page = await api<{ items: AuditEvent[]; nextCursor: string | null }>(`/v1/audit/events?${queryOf(filters, cursor.current)}`);
+        fresh.push(...page.items);
+        cursor.current = page.nextCursor ?? cursor.current;
+        if (page.items.length < PAGE) break;
+      }
+      return fresh;
+    };
+    const poll = async (first: boolean) => {
+      try {
+        const fresh = await read(first ? FIRST_PAGES : 2);
+        if (stopped) return;
+        setEvents((old) => [...fresh.reverse(), ...(first ? [] : (old ?? []))].slice(0, KEEP));
+        setUpdated(new Date().toLocaleTimeString());
+        setProblem(null);
+      } catch (err) {
+        if (stopped) return;
+        setProblem(errorWords(err));
+        if (first) setEvents([]);
+      }
+      if (!stopped) timer = setTimeout(() => void poll(false), POLL_MS);
+    };
+    void poll(true);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [filters]);
+
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    setFilters({ ...draft });
+  };
+  const set = (key: keyof Filters) => (e: { target: { value: string } }) => setDraft({ ...draft, [key]: e.target.value });
+
+  return (
+    <>
+      <h1>Activity</h1>
+      <form className="filters" onSubmit={apply} aria-label="Filter the activity">
+        <div>
+          <label htmlFor={ids.actor}>Person</label>
+          <input id={ids.actor} value={draft.actor} onChange={set('actor')} maxLength={256} placeholder="e.g. alice" />
+        </div>
+        <div>
+          <label htmlFor={ids.resourceId}>Record id</label>
+          <input id={ids.resourceId} value={draft.resourceId} onChange={set('resourceId')} maxLength={64} />
+        </div>
+        <div>
+          <label htmlFor={ids.action}>Action</label>
+          <input id={ids.action} value={draft.action} onChange={set('action')} maxLength={64} pattern="[A-Za-z0-9_.:\-]+" placeholder="e.g. read" />
+        </div>
+        <div>
+          <label htmlFor={ids.outcome}>Outcome</label>
+          <select id={ids.outcome} value={draft.outcome} onChange={set('outcome')}>
+            <option value="">any</option>
+            <option value="allowed">allowed</option>
+            <option value="denied">denied</option>
+          </select>
+        </div>
+        <div>
+          <label htmlFor={ids.from}>From</label>
+          <input id={ids.from} type="datetime-local" value={draft.from} onChange={set('from')} />
+        </div>
+        <div>
+          <label htmlFor={ids.to}>To</label>
+          <input id={ids.to} type="datetime-local" value={draft.to} onChange={set('to')} />
+        </div>
+        <div>
+          <button type="submit">Show</button>
+        </div>
+      </form>
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+      {!events && !problem && <p aria-live="polite">Loading…</p>}
+      {events && (
+        <p className="muted" aria-live="polite">
+          {events.length} event{events.length === 1 ? '' : 's'}, newest first{events.length >= KEEP ? ` (the latest ${KEEP})` : ''}; updated {updated}, live.
+        </p>
+      )}
+      {events && events.length === 0 && !problem && <p className="empty">No event matches. Widen the time range or clear a filter; new events appear here as they happen.</p>}
+      {events && events.length > 0 && (
+        <div className="table-wrap">
+          <table className="activity">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Person</th>
+                <th scope="col">Action</th>
+                <th scope="col">What</th>
+                <th scope="col">Fields</th>
+                <th scope="col">Outcome</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.eventId} data-action={e.action} className={e.details?.breakGlass || e.details?.anomaly ? 'flagged' : undefined}>
+                  <td>{new Date(e.occurredAt).toLocaleString()}</td>
+                  <td>
+                    {e.actor.sub ?? <span className="muted">unknown</span>}
+                    {e.actor.roles.length > 0 && <div className="muted">{e.actor.roles.join(', ')}</div>}
+                  </td>
+                  <td>
+                    <code>{e.action}</code>
+                    {Boolean(e.details?.breakGlass) && <span className="badge withheld">break-glass</span>}
+                  </td>
+                  <td>
+                    {e.resourceType}
+                    {e.resourceIds.length > 0 && (
+                      <div className="muted ids">
+                        {e.resourceIds.slice(0, 3).join(', ')}
+                        {e.resourceIds.length > 3 && ` and ${e.resourceIds.length - 3} more`}
+                      </div>
+                    )}
+                  </td>
+                  <td className="fields">
+                    {e.fields.clear.length > 0 && <div>clear: {e.fields.clear.join(', ')}</div>}
+                    {e.fields.masked.length > 0 && <div>masked: {e.fields.masked.join(', ')}</div>}
+                    {e.fields.written.length > 0 && <div>written: {e.fields.written.join(', ')}</div>}
+                  </td>
+                  <td>
+                    <span className={`badge ${e.outcome === 'allowed' ? 'ok' : 'withheld'}`}>{e.outcome}</span>
+                    {e.reason && e.outcome === 'denied' && <div className="muted">{e.reason}</div>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
