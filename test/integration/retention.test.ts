@@ -8,6 +8,7 @@ import { parse, stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { compilePolicyText, PolicyError } from '../../src/policy/load-policy.js';
 import { DEFAULT_POLICY_FILE, projectFile } from '../../src/paths.js';
+import { databaseHolding } from '../helpers/marker-scan.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -176,6 +177,11 @@ describe('npm run retention', () => {
     expect(events[events.length - 1]!.resource_ids).toEqual([ids.staleBooking]);
   });
 
+  it('leaves none of the deleted customers\' values anywhere in the database, the trail included', async () => {
+    const names = [1, 2, 3, 4, 5].map((n) => `Old Customer ${n}`);
+    expect(await databaseHolding(t.database, [...names, 'Recent Customer'])).toEqual(new Map([['Recent Customer', ['public.customers']]]));
+  }, 60_000);
+
   it('leaves the audit chain intact', async () => {
     const verify = await runCli('audit', ['verify'], { DATABASE_URL: t.database.url, POLICY_FILE: policyFile });
     expect(verify.code, verify.stderr).toBe(0);
@@ -309,6 +315,8 @@ describe('then: erase, in the clinic', () => {
     ids.mario = await patient('Mario Bianchi');
     ids.greta = await patient('Greta Verdi');
     ids.due = await consultation(ids.mario, 11);
+    // A summary found nowhere else, to look for once the consultation is erased.
+    await t.database.query(`update consultations set summary = 'Wheezing since the 2014 flood' where id = $1`, [ids.due]);
     ids.heldItself = await consultation(ids.mario, 11);
     ids.heldPatient = await consultation(ids.greta, 11);
     ids.recent = await consultation(ids.mario, 5);
@@ -344,6 +352,8 @@ describe('then: erase, in the clinic', () => {
     expect(rows[1].details).toMatchObject({ then: 'erase', after: '10y', from: 'seenAt', count: 1, held: 2, erasures: [rows[0].event_id] });
     const reason = await t.database.query(`select reason, erased_by from erasures where record_id = $1`, [ids.due]);
     expect(reason.rows).toEqual([{ reason: 'retention: 10y after seenAt', erased_by: 'fieldguard:retention' }]);
+    // The erased summary is nowhere in the database, the trail included; the kept ones still are.
+    expect(await databaseHolding(t.database, ['Wheezing since the 2014 flood', 'Persistent cough'])).toEqual(new Map([['Persistent cough', ['public.consultations']]]));
   }, 60_000);
 
   it('never erases a record twice, and erases a held one once released; the chain verifies', async () => {
