@@ -40,7 +40,7 @@ async function main() {
     lock?.advertise(base); // from now on the CLI asks this service instead of opening the folder
     // performance.now() counts from the process's start: node and tsx included, as the user waited.
     say(`fieldguard: ready in ${(performance.now() / 1000).toFixed(1)} s`);
-    say(bannerLines(config, base, given.auth.devSecret !== undefined).join('\n'));
+    say(bannerLines(config, base, given.auth.devSecret !== undefined, [...app.policyStore.current.policy.roles.keys()]).join('\n'));
     handleSignals(app);
   } catch (err) {
     await port?.release();

@@ -45,8 +45,8 @@ export function tokenCommand(config: Config, secretFromEnv: boolean, args: strin
   return [...env, `npm run${silent ? ' -s' : ''} token -- ${args}`].join(' ');
 }
 
-/** What the service prints once it listens: where everything is and how to get a token. */
-export function bannerLines(config: Config, base: string, secretFromEnv: boolean): string[] {
+/** What the service prints once it listens: where everything is and how to get a token (for the running policy's `roles`). */
+export function bannerLines(config: Config, base: string, secretFromEnv: boolean, roles: readonly string[]): string[] {
   const lines = [
     `fieldguard listening on ${base}`,
     `  console:    ${base}/console${existsSync(join(CONSOLE_DIST, 'index.html')) ? '' : '   (not built yet: npm run console:build)'}`,
@@ -58,7 +58,7 @@ export function bannerLines(config: Config, base: string, secretFromEnv: boolean
     const agent = '--sub alice --role agent';
     lines.push(
       `  tokens:     ${tokenCommand(config, secretFromEnv, agent)}`,
-      '              roles: admin, manager, agent, assistant, auditor',
+      `              roles: ${roles.join(', ')}`,
       `              curl -H "Authorization: Bearer $(${tokenCommand(config, secretFromEnv, agent, true)})" ${base}/v1/customers`,
     );
     if (secretFromEnv) lines.push('              (signed with AUTH_DEV_SECRET: run the token command with the same AUTH_DEV_SECRET set)');

@@ -74,6 +74,8 @@ describe('start-up', () => {
     // token would sign with .data/dev-secret, which this service does not know.
     const command = /^ {2}tokens: +(.+)$/.exec(server.lines.find((l) => l.startsWith('  tokens:'))!)![1]!;
     expect(command).toBe(`PGLITE_DIR=${dir} npm run token -- --sub alice --role agent`);
+    // The roles a token may carry are the running policy's, in its order.
+    expect(server.lines).toContain('              roles: assistant, agent, manager, admin, dpo, auditor');
     const token = /eyJ[\w-]+\.[\w-]+\.[\w-]+/.exec(await sh(command))![0];
     const res = await fetch(`http://127.0.0.1:${port}/v1/customers`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
