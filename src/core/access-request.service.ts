@@ -177,32 +177,28 @@ async function mayDecide(ctx: RequestContext, row: RequestRow, db = ctx.db): Pro
   });
 }
 
-/** Approves (a grant for `minutes` from now) or denies a pending request. */
-export async function decideAccessRequest(ctx: RequestContext, id: string, decision: 'approve' | 'deny', body: unknown): Promise<AccessRequestJson> {
-  const parsed = decisionBody.safeParse(body ?? {});
-  if (!parsed.success) throw validationError(parsed.error.issues);
-  const action = decision === 'approve' ? 'access.approved' : 'access.denied';
+/**
+ * One change to a filed request, in one transaction with its audit event: the request is
+ * read and locked, `change` checks the caller and the status (throwing 403 / 404 / 409) and
+ * writes the new row, and the event names the request. Refusals are audited after the
+ * transaction (on embedded PGlite its one connection is the transaction's until it ends).
+ */
+async function changeRequest(
+  ctx: RequestContext,
+  id: string,
+  action: string,
+  change: (row: RequestRow, trx: Db) => Promise<{ saved: RequestRow; details?: Record<string, unknown> }>,
+): Promise<AccessRequestJson> {
   await expireGrants(ctx);
-  // Refusals are audited after the transaction: on embedded PGlite its one connection is
-  // the transaction's until it ends.
   let refused: { resourceType: string; resourceIds: string[] } = { resourceType: 'AccessRequest', resourceIds: [] };
   try {
     return await ctx.db.transaction().execute(async (trx) => {
       const { rows } = await sql<RequestRow>`SELECT * FROM access_requests WHERE id::text = ${id} FOR UPDATE`.execute(raw(trx));
       const row = rows[0];
-      if (row) refused = { resourceType: row.resource_type, resourceIds: [row.record_id] };
-      // Someone who could neither have filed nor decide it learns nothing of it.
-      if (!row || (row.requester_sub !== ctx.principal.sub && !(await mayDecide(ctx, row, trx)))) throw new AppError('NOT_FOUND', 'Access request not found.');
-      if (row.requester_sub === ctx.principal.sub) throw new AppError('FORBIDDEN', 'You may not decide your own access request.');
-      if (row.status !== 'pending') throw new AppError('REQUEST_NOT_PENDING', `This access request is already ${row.status}.`, { status: row.status });
-      const at = now(ctx);
-      const expires = decision === 'approve' ? new Date(at.getTime() + row.minutes * 60_000) : null;
-      const updated = await sql<RequestRow>`
-        UPDATE access_requests SET status = ${decision === 'approve' ? 'approved' : 'denied'}, decided_by = ${ctx.principal.sub}, decided_at = ${at},
-          decision_note = ${parsed.data.note ?? null}, expires_at = ${expires}
-        WHERE id = ${row.id} RETURNING *`.execute(raw(trx));
-      const saved = updated.rows[0]!;
-      await audit(ctx, { action, resourceType: row.resource_type, resourceIds: [row.record_id], outcome: 'allowed', details: requestDetails(saved) }, trx);
+      if (!row) throw new AppError('NOT_FOUND', 'Access request not found.');
+      refused = { resourceType: row.resource_type, resourceIds: [row.record_id] };
+      const { saved, details } = await change(row, trx);
+      await audit(ctx, { action, resourceType: row.resource_type, resourceIds: [row.record_id], outcome: 'allowed', details: { ...requestDetails(saved), ...details } }, trx);
       ctx.grantStore?.forget(row.requester_sub);
       return requestJson(saved);
     });
@@ -212,6 +208,25 @@ export async function decideAccessRequest(ctx: RequestContext, id: string, decis
     }
     throw err;
   }
+}
+
+/** Approves (a grant for `minutes` from now) or denies a pending request. */
+export async function decideAccessRequest(ctx: RequestContext, id: string, decision: 'approve' | 'deny', body: unknown): Promise<AccessRequestJson> {
+  const parsed = decisionBody.safeParse(body ?? {});
+  if (!parsed.success) throw validationError(parsed.error.issues);
+  return changeRequest(ctx, id, decision === 'approve' ? 'access.approved' : 'access.denied', async (row, trx) => {
+    // Someone who could neither have filed nor decide it learns nothing of it.
+    if (row.requester_sub !== ctx.principal.sub && !(await mayDecide(ctx, row, trx))) throw new AppError('NOT_FOUND', 'Access request not found.');
+    if (row.requester_sub === ctx.principal.sub) throw new AppError('FORBIDDEN', 'You may not decide your own access request.');
+    if (row.status !== 'pending') throw new AppError('REQUEST_NOT_PENDING', `This access request is already ${row.status}.`, { status: row.status });
+    const at = now(ctx);
+    const expires = decision === 'approve' ? new Date(at.getTime() + row.minutes * 60_000) : null;
+    const updated = await sql<RequestRow>`
+      UPDATE access_requests SET status = ${decision === 'approve' ? 'approved' : 'denied'}, decided_by = ${ctx.principal.sub}, decided_at = ${at},
+        decision_note = ${parsed.data.note ?? null}, expires_at = ${expires}
+      WHERE id = ${row.id} RETURNING *`.execute(raw(trx));
+    return { saved: updated.rows[0]! };
+  });
 }
 
 /**
@@ -225,32 +240,16 @@ export async function decideAccessRequest(ctx: RequestContext, id: string, decis
 export async function revokeAccessRequest(ctx: RequestContext, id: string, body: unknown): Promise<AccessRequestJson> {
   const parsed = decisionBody.safeParse(body ?? {});
   if (!parsed.success) throw validationError(parsed.error.issues);
-  const action = 'access.revoked';
-  await expireGrants(ctx);
-  let refused: { resourceType: string; resourceIds: string[] } = { resourceType: 'AccessRequest', resourceIds: [] };
-  try {
-    return await ctx.db.transaction().execute(async (trx) => {
-      const { rows } = await sql<RequestRow>`SELECT * FROM access_requests WHERE id::text = ${id} FOR UPDATE`.execute(raw(trx));
-      const row = rows[0];
-      if (row) refused = { resourceType: row.resource_type, resourceIds: [row.record_id] };
-      const own = row?.requester_sub === ctx.principal.sub;
-      const overseer = ctx.ability.can('update', subjectOf('Principal', {}));
-      if (!row || !(own || overseer || (await mayDecide(ctx, row, trx)))) throw new AppError('NOT_FOUND', 'Access request not found.');
-      if (row.status !== 'approved') throw new AppError('REQUEST_NOT_PENDING', `Only an approved grant can be revoked; this access request is ${row.status}.`, { status: row.status });
-      const updated = await sql<RequestRow>`
-        UPDATE access_requests SET status = 'revoked', revoked_by = ${ctx.principal.sub}, revoked_at = ${now(ctx)}, revoke_note = ${parsed.data.note ?? null}
-        WHERE id = ${row.id} RETURNING *`.execute(raw(trx));
-      const saved = updated.rows[0]!;
-      await audit(ctx, { action, resourceType: row.resource_type, resourceIds: [row.record_id], outcome: 'allowed', details: { ...requestDetails(saved), revokedBy: ctx.principal.sub } }, trx);
-      ctx.grantStore?.forget(row.requester_sub);
-      return requestJson(saved);
-    });
-  } catch (err) {
-    if (err instanceof AppError && [403, 404, 409].includes(err.status)) {
-      await audit(ctx, { action, ...refused, outcome: 'denied', reason: err.message, details: { accessRequestId: id } });
-    }
-    throw err;
-  }
+  return changeRequest(ctx, id, 'access.revoked', async (row, trx) => {
+    const own = row.requester_sub === ctx.principal.sub;
+    const overseer = ctx.ability.can('update', subjectOf('Principal', {}));
+    if (!(own || overseer || (await mayDecide(ctx, row, trx)))) throw new AppError('NOT_FOUND', 'Access request not found.');
+    if (row.status !== 'approved') throw new AppError('REQUEST_NOT_PENDING', `Only an approved grant can be revoked; this access request is ${row.status}.`, { status: row.status });
+    const updated = await sql<RequestRow>`
+      UPDATE access_requests SET status = 'revoked', revoked_by = ${ctx.principal.sub}, revoked_at = ${now(ctx)}, revoke_note = ${parsed.data.note ?? null}
+      WHERE id = ${row.id} RETURNING *`.execute(raw(trx));
+    return { saved: updated.rows[0]!, details: { revokedBy: ctx.principal.sub } };
+  });
 }
 
 /** Marks approved requests past their expiry as expired, each with its `access.expired` event. */
