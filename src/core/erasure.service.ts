@@ -5,6 +5,7 @@ import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Db } from '../data/database.js';
 import * as erasure from '../data/erasure.repository.js';
 import * as records from '../data/record.repository.js';
+import { refsOf } from '../data/retention.repository.js';
 import { AppError, notFound } from '../errors.js';
 import type { Log } from '../log.js';
 import { erasureOf } from '../model/erasure-rules.js';
@@ -96,9 +97,12 @@ export async function eraseSubject(deps: ErasureDeps, resourceName: string, id: 
       if (key === undefined) throw notFound(r.name);
       const tree = await lockTree(trx, deps.policy.model, r, key);
       const held: Array<{ resource: string; id: string }> = [];
-      for (const { resource, ids } of tree) for (const h of await erasure.activeHolds(trx, resource.name, ids)) held.push({ resource: resource.name, id: h });
+      // A hold on the person keeps every record of theirs: erasing one of their bookings
+      // directly is refused as erasing them would be.
+      const above = await lockAncestors(trx, deps.policy.model, r, key);
+      for (const { resource, ids } of [...above, ...tree]) for (const h of await erasure.activeHolds(trx, resource.name, ids)) held.push({ resource: resource.name, id: h });
       if (held.length > 0) {
-        throw new AppError('LEGAL_HOLD', `This ${r.name} (or a record under it) is under a legal hold: nothing was erased. Release the hold first.`, { held });
+        throw new AppError('LEGAL_HOLD', `This ${r.name} (or a record above or under it) is under a legal hold: nothing was erased. Release the hold first.`, { held });
       }
       const resources: ErasedResource[] = [];
       for (const { resource, ids } of tree) resources.push(await eraseRecords(trx, resource, ids));
@@ -197,19 +201,41 @@ async function visibleSubject(ctx: RequestContext, resource: string, id: string)
 }
 
 /**
+ * The records above `key` through the parent chain (its customer, for a booking), each
+ * locked as placing a hold locks it, so a hold and an erasure never cross. Locked after
+ * the record itself: two erasures of a parent and its child at once may deadlock, which
+ * PostgreSQL breaks by failing one of them (nothing is erased by the failed one).
+ */
+async function lockAncestors(trx: Db, model: Model, r: ResourceModel, key: string): Promise<Array<{ resource: ResourceModel; ids: string[] }>> {
+  const found: Array<{ resource: ResourceModel; ids: string[] }> = [];
+  let at = r;
+  let id: string | undefined = key;
+  while (at.parent && id !== undefined) {
+    const link = at.parent;
+    const field = at.fields.find((f) => f.name === link.field)!;
+    const parent = model.resources.get(link.resource)!;
+    const [ref] = await refsOf(trx, at, field, [id]);
+    id = ref?.ref ? await erasure.lockRecord(trx, parent, ref.ref) : undefined;
+    if (id !== undefined) found.push({ resource: parent, ids: [id] });
+    at = parent;
+  }
+  return found;
+}
+
+/**
  * POST /v1/subjects/{resource}/{id}/erase: the `erase` right on Subject (403, audited),
  * a record the caller sees (404, audited), then eraseSubject. Children are erased whether
  * or not the caller's read rules show them: an erasure is of the whole person.
  */
 export async function eraseSubjectAs(ctx: RequestContext, resource: string, id: string, body: unknown): Promise<ErasureReceipt> {
   const what = { action: 'subject.erased', resourceType: resource, resourceIds: [id] };
-  const { reason } = await auditingDenials(ctx, what, async () => {
+  const { reason, name, key } = await auditingDenials(ctx, what, async () => {
     assertCan(ctx, 'erase', SUBJECT);
     const input = parse(eraseInput, body);
-    await visibleSubject(ctx, resource, id);
-    return input;
+    const { r, key } = await visibleSubject(ctx, resource, id);
+    return { ...input, name: r.name, key };
   });
-  return auditingDenials(ctx, what, () => eraseSubject(ctx, resource, id, reason));
+  return auditingDenials(ctx, what, () => eraseSubject(ctx, name, key, reason));
 }
 
 /** POST /v1/subjects/{resource}/{id}/hold: places or renews a legal hold (the reason stays out of the trail). */

@@ -95,7 +95,7 @@ describe('erasing a customer', () => {
     const held = await post('dpo', `/v1/subjects/Customer/${ids.mario}/erase`, { reason: 'asked by e-mail on 2026-12-01' }, 'erase-held');
     expect(held.statusCode).toBe(409);
     expect(held.json()).toMatchObject({ code: 'LEGAL_HOLD', held: [{ resource: 'Booking', id: ids.b2 }] });
-    expect(held.json().detail).toBe('This Customer (or a record under it) is under a legal hold: nothing was erased. Release the hold first.');
+    expect(held.json().detail).toBe('This Customer (or a record above or under it) is under a legal hold: nothing was erased. Release the hold first.');
     const [denied] = await eventsOf('erase-held');
     expect(denied).toMatchObject({ action: 'subject.erased', resource_type: 'Customer', resource_ids: [ids.mario], outcome: 'denied' });
     expect((await t.database.query('select notes from bookings where id = $1', [ids.b1])).rows[0].notes).toBe(MARK.bookingNotes);
@@ -110,7 +110,8 @@ describe('erasing a customer', () => {
 
   let receipt: any;
   it('erases: the receipt lists, per resource, what went, what stayed and why, and the audit event', async () => {
-    const res = await post('dpo', `/v1/subjects/Customer/${ids.mario}/erase`, { reason: 'asked by e-mail on 2026-12-01' }, 'erase-1');
+    // By the resource's plural, as its REST path (the name works too, as the other tests show).
+    const res = await post('dpo', `/v1/subjects/customers/${ids.mario}/erase`, { reason: 'asked by e-mail on 2026-12-01' }, 'erase-1');
     expect(res.statusCode, res.body).toBe(200);
     receipt = res.json();
     const structure = 'record structure, no personal data';
@@ -210,6 +211,16 @@ describe('erasing a customer', () => {
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'LEGAL_HOLD', held: [{ resource: 'Customer', id: ids.other }] });
     expect((await post('dpo', `/v1/subjects/Customer/${ids.other}/hold`, { reason: 'tax audit', until: '2001-01-01T00:00:00Z' })).json().code).toBe('VALIDATION_FAILED');
+  });
+
+  it('a hold on the customer keeps their bookings too: erasing one directly is refused', async () => {
+    const booking = { customerId: ids.other, staffSub: 'sara', service: 'Haircut', startsAt: '2026-11-21T09:00:00Z', endsAt: '2026-11-21T10:00:00Z', notes: 'kept under the hold' };
+    const id = await created(await post('admin', '/v1/bookings', booking));
+    const res = await post('dpo', `/v1/subjects/bookings/${id}/erase`, { reason: 'asked' });
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'LEGAL_HOLD', held: [{ resource: 'Customer', id: ids.other }] });
+    const { rows } = await t.database.query('select notes from bookings where id = $1', [id]);
+    expect(rows).toEqual([{ notes: 'kept under the hold' }]);
   });
 });
 
