@@ -16,23 +16,27 @@ import type { RequestContext } from './request-context.js';
  */
 
 /**
- * The purpose a request declares, from the X-Purpose text: `purpose=<name>` anywhere in
- * it (`ticket=42; purpose=marketing`), else its first word (`marketing`,
- * `Marketing: spring newsletter`), in lower case; null without one.
+ * Whether the X-Purpose text names `purpose` as a word of its own: anywhere, in any case,
+ * bounded by anything but a letter or digit (`marketing`, `Marketing: spring newsletter`,
+ * `ticket=42; purpose=marketing`, `marketing-spring`, `support, marketing` when two headers
+ * were joined). Any mention counts: a consent check fails closed, never open on a spelling.
  */
-export function declaredPurpose(text: string | null | undefined): string | null {
-  if (!text) return null;
-  const t = text.trim().toLowerCase();
-  const keyed = /(?:^|[\s;,&])purpose\s*[=:]\s*([a-z0-9_-]{1,40})/.exec(t);
-  if (keyed) return keyed[1]!;
-  return /^([a-z0-9_-]{1,40})/.exec(t)?.[1] ?? null;
+export function namesPurpose(text: string | null | undefined, purpose: string): boolean {
+  if (!text) return false;
+  const t = text.toLowerCase();
+  for (let at = t.indexOf(purpose); at >= 0; at = t.indexOf(purpose, at + 1)) {
+    const before = at === 0 ? '' : t[at - 1]!;
+    const after = t[at + purpose.length] ?? '';
+    if (!/[a-z0-9]/.test(before) && !/[a-z0-9]/.test(after)) return true;
+  }
+  return false;
 }
 
-/** The purpose of `r` this request declares, if `r` declares it. */
+/** The purpose of `r` this request declares, if `r` declares it (the first of `r`'s the text names). */
 export function purposeOf(ctx: Pick<RequestContext, 'audit'>, r: Pick<ResourceModel, 'purposes'> | undefined): PurposeModel | undefined {
-  if (!r?.purposes) return undefined;
-  const name = declaredPurpose(ctx.audit.purpose);
-  return name === null ? undefined : r.purposes.get(name);
+  if (!r?.purposes || !ctx.audit.purpose) return undefined;
+  for (const p of r.purposes.values()) if (namesPurpose(ctx.audit.purpose, p.name)) return p;
+  return undefined;
 }
 
 /** Whether the subject of `record` consented to `p`: optOut not true, or optIn true. */
