@@ -6,7 +6,7 @@ import { startAuditDelivery, type AuditDelivery } from './audit/delivery/audit-d
 import { createAuthFailureAudit } from './auth/auth-audit.js';
 import authPlugin from './auth/auth.plugin.js';
 import { createTokenVerifier } from './auth/verify-token.js';
-import type { Config } from './config.js';
+import { isLoopbackHost, type Config } from './config.js';
 import { openAppDatabase, type StartupStep } from './data/app-database.js';
 import type { Db } from './data/database.js';
 import type { FolderLock } from './data/folder-lock.js';
@@ -223,7 +223,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(modelRoutes);
   });
   // The web console: a client of the API above; its development sign-in only where dev tokens are accepted.
-  const devSignIn = config.auth.devSecret !== undefined && !config.auth.jwksUrl && config.nodeEnv !== 'production';
+  // Minting a token needs nothing but reaching the port: only where dev tokens are accepted
+  // at all, and by default only on a loopback address (CONSOLE_DEV_SIGNIN).
+  const devTokens = config.auth.devSecret !== undefined && !config.auth.jwksUrl && config.nodeEnv !== 'production';
+  const devSignIn = devTokens && (config.consoleDevSignIn === 'true' || (config.consoleDevSignIn === 'auto' && isLoopbackHost(config.host)));
   await app.register(consolePlugin, { auth: config.auth, devSignIn, policyStore });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;

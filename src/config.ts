@@ -29,6 +29,13 @@ export interface Config {
   auditDelivery: AuditDeliveryConfig;
   /** Bearer token Prometheus sends to GET /metrics; unset, the endpoint answers 404. */
   metricsToken: string | undefined;
+  /**
+   * CONSOLE_DEV_SIGNIN: whether the console's development role picker (POST /console/dev-token,
+   * which mints tokens for anyone who reaches it) may exist: `auto` only on a loopback HOST,
+   * `true` wherever dev tokens are accepted, `false` never. Never with an identity provider
+   * or in production, whatever this says.
+   */
+  consoleDevSignIn: 'auto' | 'true' | 'false';
   /** Retention inside the service (RETENTION_INTERVAL): off (null) by default; see docs/retention.md. */
   retention: { intervalMs: number | null; batchSize: number };
 }
@@ -186,6 +193,7 @@ const schema = z.object({
     .max(512, 'must be at most 512 characters')
     .regex(/^[A-Za-z0-9._~+/=-]+$/, 'may only hold letters, digits and ._~+/=-')
     .optional(),
+  CONSOLE_DEV_SIGNIN: z.enum(['auto', 'true', 'false']).default('auto'),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default('fieldguard:'),
   RETENTION_INTERVAL: z
@@ -199,6 +207,8 @@ const schema = z.object({
   RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
 });
 
+/** A listening address only this machine reaches. */
+export const isLoopbackHost = (host: string) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) || host.startsWith('127.');
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
 
 /**
@@ -306,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     metricsToken: e.METRICS_TOKEN,
+    consoleDevSignIn: e.CONSOLE_DEV_SIGNIN,
     retention: { intervalMs: e.RETENTION_INTERVAL ?? null, batchSize: e.RETENTION_BATCH_SIZE },
   };
 }
