@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,16 @@ describe('the console’s history, View as and Policy screens', () => {
     const read = await t.http({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${frank}` } });
     expect(read.statusCode).toBe(200);
     expect(read.json()._access.masked).toEqual(['phone']);
+    // An admin exports every customer: the file that left is known by its hash.
+    const exporter = (await t.http({ method: 'POST', url: '/console/dev-token', payload: { sub: 'exporter', roles: ['admin'] } })).json().token as string;
+    const file = await t.http({ url: '/v1/customers/export?format=csv', headers: { authorization: `Bearer ${exporter}` } });
+    expect(file.statusCode).toBe(200);
+    expect(file.body).toContain('Giulia Marchetti');
+    const fileHash = createHash('sha256').update(file.rawPayload).digest('hex');
+    // A checkpoint of the chain, as `npm run audit -- checkpoint` records one.
+    const checkpoint = await t.http({ method: 'POST', url: '/v1/audit/checkpoints', headers: { authorization: `Bearer ${exporter}` } });
+    expect(checkpoint.statusCode).toBe(201);
+    const { checkpoint: checkpointLine } = checkpoint.json() as { checkpoint: string };
 
     const { page, context, refused, problems } = await offlinePage(browser);
     try {
@@ -78,6 +89,10 @@ describe('the console’s history, View as and Policy screens', () => {
       expect(await franksRead.locator('[data-kind="masked"]').innerText()).toBe('masked: phone');
       expect(await franksRead.innerText()).toContain('agent');
       expect(await franksRead.innerText()).toContain('rest');
+      // The export that carried Giulia, with the hash of the file that left.
+      const exported = page.locator('tr[data-actor="exporter"][data-action="export"]');
+      await exported.locator('.export-file').getByText(fileHash).waitFor();
+      expect(await exported.innerText()).toContain('completed');
       // The record is named as the viewer sees it (an admin: in clear).
       await page.getByText('Giulia Marchetti').first().waitFor();
       await shot(page, 'record-history-1280');
@@ -92,6 +107,9 @@ describe('the console’s history, View as and Policy screens', () => {
       // Activity: the chain is verified intact.
       await page.getByRole('link', { name: 'Activity' }).click();
       await page.locator('.chain-state').getByText('intact').waitFor();
+      await page.locator('.chain-checkpoint').getByText(checkpointLine).waitFor();
+      expect(await page.locator('.chain-checkpoint').innerText()).toContain('by exporter');
+      await shot(page, 'activity-chain-1280');
       expect(await page.locator('.chain-state').innerText()).toMatch(/\d+ events verified/);
 
       // View as an assistant: Giulia's e-mail masked, with the assistant's rule.
@@ -118,6 +136,8 @@ describe('the console’s history, View as and Policy screens', () => {
       expect(await matrixEmail.locator('td').nth(1).getAttribute('data-decision')).toBe('clear');
       expect(await matrixEmail.locator('td').nth(2).getAttribute('data-decision')).toBe('masked');
       expect(await matrixEmail.locator('td').nth(3).getAttribute('data-decision')).toBe('withheld');
+      await page.locator('h1').scrollIntoViewIfNeeded();
+      await shot(page, 'policy-1280');
       await page.getByLabel('Candidate policy (YAML)').fill(MASK_EMAIL);
       await page.getByRole('button', { name: 'Replay' }).click();
       const change = page.locator('table.changes tr[data-role="agent"][data-field="Customer.email"]');
@@ -125,7 +145,8 @@ describe('the console’s history, View as and Policy screens', () => {
       // frank's one read of Giulia is the only agent read in the window.
       expect(await change.locator('td').allInnerTexts()).toEqual(['agent', 'Customer.email', 'clear -> masked', '1', '1']);
       expect(await page.locator('.replay-summary').innerText()).toMatch(/^1 read would change/);
-      await shot(page, 'policy-1280');
+      await page.getByRole('heading', { name: 'Replay a candidate' }).evaluate((h) => (h as unknown as { scrollIntoView(): void }).scrollIntoView());
+      await shot(page, 'policy-replay-1280');
 
       // On a tablet the pages fit their width.
       await page.setViewportSize({ width: 800, height: 1000 });

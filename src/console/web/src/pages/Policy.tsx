@@ -38,7 +38,14 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 /** One cell of the matrix: the grants that can apply, strongest first, in words. */
 function Cell({ grants }: { grants: Grant[] }) {
   const unconditional = grants.findIndex((g) => g.when === null);
-  const shown = unconditional === -1 ? grants : grants.slice(0, unconditional + 1);
+  const applying = unconditional === -1 ? grants : grants.slice(0, unconditional + 1);
+  // One line per decision and kind (always / on some records): the rules are in the tooltip.
+  const shown = applying.filter((g, i) => applying.findIndex((h) => h.decision === g.decision && (h.when === null) === (g.when === null)) === i);
+  const rulesOf = (g: Grant) =>
+    applying
+      .filter((h) => h.decision === g.decision && (h.when === null) === (g.when === null))
+      .map((h) => `${h.rule}${h.when ? ` when ${JSON.stringify(h.when)}` : ''}`)
+      .join('; ');
   const final = unconditional === -1 ? 'withheld' : null;
   const word = (d: Grant['decision']) => (d === 'denied' ? 'withheld' : d);
   const main = shown[0] ? word(shown[0].decision) : 'withheld';
@@ -46,7 +53,7 @@ function Cell({ grants }: { grants: Grant[] }) {
     <td data-decision={main} className={`cell ${main}`}>
       {shown.length === 0 && <span className="badge withheld">withheld</span>}
       {shown.map((g, i) => (
-        <div key={i} title={`rule ${g.rule}${g.when ? ` when ${JSON.stringify(g.when)}` : ''}`}>
+        <div key={i} title={rulesOf(g)}>
           <span className={`badge ${g.decision === 'clear' ? 'ok' : word(g.decision)}`}>{word(g.decision)}</span>
           {g.when && <span className="muted"> on some records</span>}
         </div>
