@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
-import { BROWSER_WAIT_MS, launchChromium, offlinePage } from '../helpers/browser.js';
+import { launchChromium, offlinePage } from '../helpers/browser.js';
 import { listenOnLoopback } from '../helpers/http-client.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
