@@ -162,4 +162,36 @@ describe('the console’s history, View as and Policy screens', () => {
       await context.close();
     }
   });
+
+  it('shows an auditor, who may not read customers, the ids they were shown as not visible to them, and no View as', { timeout: 180_000 }, async () => {
+    const gina = (await t.http({ method: 'POST', url: '/console/dev-token', payload: { sub: 'gina', roles: ['agent'] } })).json().token as string;
+    expect((await t.http({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${gina}` } })).statusCode).toBe(200);
+
+    const { page, context, refused, problems } = await offlinePage(browser);
+    try {
+      await signIn(page, 'aude', ['auditor']);
+      expect(await page.getByRole('link', { name: 'View as' }).count()).toBe(0);
+      await page.getByRole('link', { name: 'Activity' }).click();
+      await page.getByLabel('Person').fill('gina');
+      await page.getByRole('button', { name: 'Show' }).click();
+      const ginasRead = page.locator('tr[data-action="read"]').filter({ hasText: 'gina' });
+      await ginasRead.first().waitFor();
+      await ginasRead.first().getByRole('link', { name: 'gina' }).click();
+      await page.getByRole('heading', { name: 'History of gina' }).waitFor();
+      const row = page.locator(`table.customers-read tr[data-id="${giuliaId}"]`);
+      await row.getByText('not visible to you').waitFor();
+      expect(await row.innerText()).toContain(giuliaId);
+      expect(await row.innerText()).not.toContain('Giulia');
+      // Who saw this works from the id alone.
+      await row.getByRole('link', { name: 'Who saw this' }).click();
+      await page.locator('tr[data-actor="gina"][data-action="read"]').waitFor();
+      await page.getByRole('link', { name: 'Policy', exact: true }).click();
+      await page.locator('table.matrix').waitFor();
+      await page.getByText('Replaying a candidate policy needs the right to reload the policy').waitFor();
+      expect(refused).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
