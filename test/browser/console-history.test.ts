@@ -125,6 +125,16 @@ describe('the console’s history, View as and Policy screens', () => {
       expect(await email.innerText()).not.toContain('giulia.marchetti@example.com');
       expect(await page.locator('tr[data-field="iban"]').getAttribute('data-decision')).toBe('withheld');
       await shot(page, 'view-as-1280');
+      // As a person the service has seen: frank, with the roles of his latest call.
+      await page.getByLabel('Someone the service has seen').selectOption('frank');
+      expect(await page.getByLabel('Person (subject)').inputValue()).toBe('frank');
+      expect(await page.getByRole('checkbox', { name: 'agent', exact: true }).isChecked()).toBe(true);
+      expect(await page.getByRole('checkbox', { name: 'assistant', exact: true }).isChecked()).toBe(false);
+      await page.getByRole('button', { name: 'View', exact: true }).click();
+      await page.getByRole('heading', { name: /as frank \(agent\)/ }).waitFor();
+      expect(await page.locator('tr[data-field="email"]').getAttribute('data-decision')).toBe('clear');
+      expect(await page.locator('tr[data-field="phone"]').getAttribute('data-decision')).toBe('masked');
+      expect(await page.locator('tr[data-field="phone"] code').innerText()).toMatch(/^roles\.agent\.can\[\d+\]$/);
 
       // Policy: the matrix, and a replay of the candidate masking agents' e-mail.
       await page.getByRole('link', { name: 'Policy', exact: true }).click();

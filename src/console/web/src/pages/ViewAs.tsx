@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { api, errorWords, type ModelView, type RecordJson } from '../api.js';
+import { api, errorWords, type ModelView, type Page, type Principal, type RecordJson } from '../api.js';
 import { FieldValue, stateOf } from './fields.js';
 
 interface Preview {
@@ -35,7 +35,24 @@ export function ViewAs({ model }: { model: ModelView }) {
   const [asked, setAsked] = useState<{ sub: string; roles: string[]; resource: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const ids = { sub: useId(), roles: useId(), resource: useId(), id: useId() };
+  const ids = { sub: useId(), roles: useId(), resource: useId(), id: useId(), person: useId() };
+  // Someone the service has seen, with the roles of their latest call (when the viewer may list people).
+  const [people, setPeople] = useState<Principal[]>([]);
+  useEffect(() => {
+    if (!model.you.may.listPeople) return;
+    const abort = new AbortController();
+    api<Page<Principal>>('/v1/principals?limit=100', { signal: abort.signal }).then(
+      (p) => setPeople(p.items.filter((x) => x.roles && x.roles.length > 0)),
+      () => setPeople([]),
+    );
+    return () => abort.abort();
+  }, [model]);
+  const pickPerson = (who: string) => {
+    const person = people.find((p) => p.sub === who);
+    if (!person) return;
+    setSub(person.sub);
+    setRoles((person.roles ?? []).filter((r) => !policyRoles || policyRoles.includes(r)));
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -62,6 +79,21 @@ export function ViewAs({ model }: { model: ModelView }) {
       <h1>View as</h1>
       <p className="muted">See a record as someone else would receive it, without their password: each field with the policy rule that decided it. The preview is recorded in the trail as yours.</p>
       <form onSubmit={(e) => void submit(e)} aria-label="Whom and what to view" className="view-as">
+        {people.length > 0 && (
+          <>
+            <label htmlFor={ids.person}>Someone the service has seen (fills in their name and roles)</label>
+            <select id={ids.person} defaultValue="" onChange={(e) => pickPerson(e.target.value)}>
+              <option value="" disabled>
+                choose a person…
+              </option>
+              {people.map((p) => (
+                <option key={p.sub} value={p.sub}>
+                  {p.sub} ({(p.roles ?? []).join(', ')})
+                </option>
+              ))}
+            </select>
+          </>
+        )}
         <label htmlFor={ids.sub}>Person (subject)</label>
         <input id={ids.sub} value={sub} onChange={(e) => setSub(e.target.value)} maxLength={256} />
         <fieldset>
