@@ -110,6 +110,9 @@ describe('the console’s history, View as and Policy screens', () => {
       await page.locator('.chain-checkpoint').getByText(checkpointLine).waitFor();
       expect(await page.locator('.chain-checkpoint').innerText()).toContain('by exporter');
       await shot(page, 'activity-chain-1280');
+      // The export in the timeline carries its file's hash, from its export.completed event.
+      await page.locator('tr[data-action="export"]').getByText(fileHash).waitFor();
+      await page.locator('tr[data-action="export.completed"]').getByText(fileHash).waitFor();
       expect(await page.locator('.chain-state').innerText()).toMatch(/\d+ events verified/);
 
       // View as an assistant: Giulia's e-mail masked, with the assistant's rule.
