@@ -149,6 +149,10 @@ describe('the console’s history, View as and Policy screens', () => {
       expect(await matrixEmail.locator('td').nth(1).getAttribute('data-decision')).toBe('clear');
       expect(await matrixEmail.locator('td').nth(2).getAttribute('data-decision')).toBe('masked');
       expect(await matrixEmail.locator('td').nth(3).getAttribute('data-decision')).toBe('withheld');
+      // The rules behind a cell, by keyboard as well as by pointer.
+      await page.getByLabel('Show the rules and their conditions in each cell').check();
+      expect(await matrixEmail.locator('td').nth(1).innerText()).toContain('roles.agent.can[0]');
+      await page.getByLabel('Show the rules and their conditions in each cell').uncheck();
       await page.locator('h1').scrollIntoViewIfNeeded();
       await shot(page, 'policy-1280');
       await page.getByLabel('Candidate policy (YAML)').fill(MASK_EMAIL);

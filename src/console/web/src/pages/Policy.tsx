@@ -36,7 +36,7 @@ const MAX_CANDIDATE = 512 * 1024;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** One cell of the matrix: the grants that can apply, strongest first, in words. */
-function Cell({ grants }: { grants: Grant[] }) {
+function Cell({ grants, showRules }: { grants: Grant[]; showRules: boolean }) {
   const unconditional = grants.findIndex((g) => g.when === null);
   const applying = unconditional === -1 ? grants : grants.slice(0, unconditional + 1);
   // One line per decision and kind (always / on some records): the rules are in the tooltip.
@@ -56,6 +56,7 @@ function Cell({ grants }: { grants: Grant[] }) {
         <div key={i} title={rulesOf(g)}>
           <span className={`badge ${g.decision === 'clear' ? 'ok' : word(g.decision)}`}>{word(g.decision)}</span>
           {g.when && <span className="muted"> on some records</span>}
+          {showRules && <div className="rules">{rulesOf(g)}</div>}
         </div>
       ))}
       {final && shown.length > 0 && <div className="muted">otherwise withheld</div>}
@@ -68,6 +69,7 @@ export function PolicyPage({ model }: { model: ModelView }) {
   const [overview, setOverview] = useState<Overview | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [type, setType] = useState('');
+  const [showRules, setShowRules] = useState(false);
   const ids = { type: useId() };
 
   useEffect(() => {
@@ -112,10 +114,13 @@ export function PolicyPage({ model }: { model: ModelView }) {
               </option>
             ))}
           </select>
+          <label className="check">
+            <input type="checkbox" checked={showRules} onChange={(e) => setShowRules(e.target.checked)} /> Show the rules and their conditions in each cell
+          </label>
           <div className="table-wrap">
             <table className="matrix">
               <caption>
-                What each role sees of a {type}: clear, masked or withheld, per field; “on some records” when a condition decides. Hover a cell for its rule.
+                What each role sees of a {type}: clear, masked or withheld, per field; “on some records” when a condition decides.
               </caption>
               <thead>
                 <tr>
@@ -132,7 +137,7 @@ export function PolicyPage({ model }: { model: ModelView }) {
                   <tr key={f} data-field={f}>
                     <th scope="row">{f}</th>
                     {roles.map((r) => (
-                      <Cell key={r} grants={overview.roles[r]!.fields[type]?.[f] ?? []} />
+                      <Cell key={r} grants={overview.roles[r]!.fields[type]?.[f] ?? []} showRules={showRules} />
                     ))}
                   </tr>
                 ))}
