@@ -16,7 +16,7 @@ export interface ModelResourceView {
 export interface ModelView {
   resources: ModelResourceView[];
   /** The caller, as the service sees them, and what the console may offer them. */
-  you: { sub: string; roles: string[]; may: { listPeople: boolean; managePeople: boolean; readActivity: boolean } };
+  you: { sub: string; roles: string[]; may: { listPeople: boolean; managePeople: boolean; readActivity: boolean; readPolicy: boolean; previewPolicy: boolean; replayPolicy: boolean } };
 }
 
 /**
@@ -39,13 +39,13 @@ export function describeModel(ctx: RequestContext): ModelView {
       parent: r.parent?.resource ?? null,
       fields: r.fields.map((f) => ({ name: f.name, type: f.type, class: f.class, ref: f.ref ?? null })),
     }));
-  const can = (action: 'read' | 'update', type: string) => ctx.ability.can(action, type);
+  const can = (action: 'read' | 'update' | 'preview' | 'reload', type: string) => ctx.ability.can(action, type);
   return {
     resources,
     you: {
       sub: ctx.principal.sub,
       roles: [...ctx.principal.roles],
-      may: { listPeople: can('read', 'Principal'), managePeople: can('update', 'Principal'), readActivity: can('read', 'AuditEvent') },
+      may: { listPeople: can('read', 'Principal'), managePeople: can('update', 'Principal'), readActivity: can('read', 'AuditEvent'), readPolicy: can('read', 'Policy'), previewPolicy: can('preview', 'Policy'), replayPolicy: can('reload', 'Policy') },
     },
   };
 }

@@ -6,6 +6,9 @@ import { SignIn } from './pages/SignIn.js';
 import { Records } from './pages/Records.js';
 import { People } from './pages/People.js';
 import { Activity } from './pages/Activity.js';
+import { PersonHistory, RecordHistory } from './pages/History.js';
+import { ViewAs } from './pages/ViewAs.js';
+import { PolicyPage } from './pages/Policy.js';
 
 function useSession(): Session | null {
   const [session, setSession] = useState(currentSession);
@@ -51,6 +54,8 @@ export function App() {
     { page: 'records', label: 'Records', shown: true },
     { page: 'people', label: 'People', shown: may?.listPeople ?? false },
     { page: 'activity', label: 'Activity', shown: may?.readActivity ?? false },
+    { page: 'view-as', label: 'View as', shown: may?.previewPolicy ?? false },
+    { page: 'policy', label: 'Policy', shown: may?.readPolicy ?? false },
   ];
 
   let body: ReactNode;
@@ -59,6 +64,10 @@ export function App() {
   else if (page === 'records') body = <Records model={model} rest={rest} />;
   else if (page === 'people' && may?.listPeople) body = <People model={model} />;
   else if (page === 'activity' && may?.readActivity) body = <Activity />;
+  else if (page === 'history' && may?.readActivity && rest[0] === 'record' && rest[1] && rest[2]) body = <RecordHistory model={model} type={rest[1]} id={rest[2]} />;
+  else if (page === 'history' && may?.readActivity && rest[0] === 'person' && rest[1]) body = <PersonHistory model={model} sub={rest[1]} />;
+  else if (page === 'view-as' && may?.previewPolicy) body = <ViewAs model={model} />;
+  else if (page === 'policy' && may?.readPolicy) body = <PolicyPage model={model} />;
   else body = <p className="empty">There is no such page here, or your role does not open it. Choose a page above.</p>;
 
   return (

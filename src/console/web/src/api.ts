@@ -39,6 +39,8 @@ async function problemOf(response: Response): Promise<ApiError> {
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   body?: unknown;
+  /** A body sent as it is (a YAML policy), with its content type, instead of JSON. */
+  text?: { body: string; type: string };
   /** Without the signed-in person's token (the development sign-in). */
   anonymous?: boolean;
   signal?: AbortSignal;
@@ -53,12 +55,13 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     headers.authorization = `Bearer ${session.token}`;
   }
   if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.text) headers['content-type'] = options.text.type;
   let response: Response;
   try {
     response = await fetch(path, {
       method: options.method ?? 'GET',
       headers,
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : options.text ? { body: options.text.body } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       cache: 'no-store',
       credentials: 'omit',
@@ -103,7 +106,7 @@ export interface ModelResource {
 
 export interface ModelView {
   resources: ModelResource[];
-  you: { sub: string; roles: string[]; may: { listPeople: boolean; managePeople: boolean; readActivity: boolean } };
+  you: { sub: string; roles: string[]; may: { listPeople: boolean; managePeople: boolean; readActivity: boolean; readPolicy: boolean; previewPolicy: boolean; replayPolicy: boolean } };
 }
 
 export interface AccessBlock {

@@ -1,5 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { api, errorWords } from '../api.js';
+import { ChainState } from './Chain.js';
+import { Link } from '../App.js';
+import { personPath } from './History.js';
 
 /** An audit event as the feed publishes it (field names, never values). */
 interface AuditEvent {
@@ -108,6 +111,7 @@ export function Activity() {
   return (
     <>
       <h1>Activity</h1>
+      <ChainState />
       <form className="filters" onSubmit={apply} aria-label="Filter the activity">
         <div>
           <label htmlFor={ids.actor}>Person</label>
@@ -168,15 +172,22 @@ export function Activity() {
             </thead>
             <tbody>
               {events.map((e) => (
-                <tr key={e.eventId} data-action={e.action} className={e.details?.breakGlass || e.details?.anomaly ? 'flagged' : undefined}>
+                <tr key={e.eventId} data-action={e.action} className={e.details?.breakGlass || e.details?.anomaly || e.action.startsWith('anomaly.') ? 'flagged' : undefined}>
                   <td>{new Date(e.occurredAt).toLocaleString()}</td>
                   <td>
-                    {e.actor.sub ?? <span className="muted">unknown</span>}
+                    {e.actor.sub ? <Link to={personPath(e.actor.sub)}>{e.actor.sub}</Link> : <span className="muted">unknown</span>}
                     {e.actor.roles.length > 0 && <div className="muted">{e.actor.roles.join(', ')}</div>}
                   </td>
                   <td>
                     <code>{e.action}</code>
                     {Boolean(e.details?.breakGlass) && <span className="badge withheld">break-glass</span>}
+                    {e.action.startsWith('anomaly.') && <span className="badge withheld">anomaly</span>}
+                    {typeof e.details?.sha256 === 'string' && (
+                      <div className="muted">
+                        file sha256 <code className="hash">{e.details.sha256}</code>
+                      </div>
+                    )}
+                    {e.action === 'export' && e.outcome === 'allowed' && <ExportFile events={events} exportId={e.eventId} />}
                   </td>
                   <td>
                     {e.resourceType}
@@ -190,6 +201,7 @@ export function Activity() {
                   <td className="fields">
                     {e.fields.clear.length > 0 && <div>clear: {e.fields.clear.join(', ')}</div>}
                     {e.fields.masked.length > 0 && <div>masked: {e.fields.masked.join(', ')}</div>}
+                    {e.fields.withheld.length > 0 && <div>withheld: {e.fields.withheld.join(', ')}</div>}
                     {e.fields.written.length > 0 && <div>written: {e.fields.written.join(', ')}</div>}
                   </td>
                   <td>
@@ -203,5 +215,17 @@ export function Activity() {
         </div>
       )}
     </>
+  );
+}
+
+/** An export's file hash, from its export.completed event when the timeline holds it. */
+function ExportFile({ events, exportId }: { events: AuditEvent[]; exportId: string }) {
+  const end = events.find((x) => (x.action === 'export.completed' || x.action === 'export.aborted') && x.details?.exportEventId === exportId);
+  if (!end) return <div className="muted">file: no end recorded in this view</div>;
+  if (end.action === 'export.aborted') return <div className="muted">file: cut short</div>;
+  return (
+    <div className="muted">
+      file sha256 <code className="hash">{String(end.details?.sha256 ?? '')}</code>
+    </div>
   );
 }

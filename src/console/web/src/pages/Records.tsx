@@ -3,6 +3,7 @@ import { api, errorWords, type ModelResource, type ModelView, type Page, type Re
 import { Link } from '../App.js';
 import { BASE } from '../router.js';
 import { FieldValue, stateOf } from './fields.js';
+import { recordHistoryPath } from './History.js';
 
 const PAGE_SIZE = 25;
 /** Columns in the list; the record view shows every field. */
@@ -140,6 +141,17 @@ function RecordView({ resource, id, model }: { resource: ModelResource; id: stri
       <h2>
         {resource.name} <code>{id}</code>
       </h2>
+      {model.you.may.readActivity && (
+        <p>
+          <Link to={recordHistoryPath(resource.name, id)}>Who saw this</Link>
+          {model.you.may.previewPolicy && (
+            <>
+              {' · '}
+              <Link to={`${BASE}/view-as?resource=${encodeURIComponent(resource.name)}&id=${encodeURIComponent(id)}`}>View as someone else</Link>
+            </>
+          )}
+        </p>
+      )}
       {problem && (
         <p role="alert" className="error">
           {problem}
