@@ -224,7 +224,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   // The web console: a client of the API above; its development sign-in only where dev tokens are accepted.
   const devSignIn = config.auth.devSecret !== undefined && !config.auth.jwksUrl && config.nodeEnv !== 'production';
-  await app.register(consolePlugin, { auth: config.auth, devSignIn, policyStore });
+  await app.register(consolePlugin, { auth: config.auth, devSignIn, policyStore, oidc: config.consoleOidc });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;
 }
