@@ -204,6 +204,27 @@ describe('the console signs in through OpenID Connect', () => {
     }
   });
 
+  it('says so in words when the person cancels at the provider, and keeps no round-trip secret', { timeout: 240_000 }, async () => {
+    const { page, context } = await offlinePage(browser);
+    try {
+      await page.goto(`${base}/console`);
+      // With an identity provider: its button, the token fallback, and no development role picker.
+      await page.getByRole('button', { name: 'Sign in with your organisation' }).waitFor();
+      expect(await page.getByText('Sign in with a token').count()).toBe(1);
+      expect(await page.getByLabel('Your name (subject)').count()).toBe(0);
+      await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+      await page.waitForURL((url) => url.origin === issuer);
+      await page.getByRole('link', { name: '[ Cancel ]' }).click();
+      await page.getByRole('alert').getByText('The identity provider did not sign you in (access denied).').waitFor();
+      expect(await storage(page)).toEqual({ local: '{}', token: null, pending: null, sessionKeys: 0 });
+      await page.getByRole('link', { name: 'Back to the sign-in page' }).click();
+      await page.getByRole('button', { name: 'Sign in with your organisation' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/console');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('signs an assistant in with the roles the provider gives, who sees masks and no People page', { timeout: 240_000 }, async () => {
     const { page, context } = await offlinePage(browser);
     try {
