@@ -348,6 +348,10 @@ function consoleOidcOf(e: z.infer<typeof schema>, production: boolean): ConsoleO
   if (!issuer || !/^https?:\/\/[^\s]+$/.test(issuer) || !URL.canParse(issuer)) {
     throw new ConfigError('Invalid configuration: CONSOLE_OIDC_ISSUER must be set to the identity provider\'s http(s) issuer URL (AUTH_ISSUER is not one)');
   }
+  if (!e.CONSOLE_OIDC_SCOPE.split(' ').includes('openid')) {
+    // Without it there is no ID token, so no nonce to check: an OAuth sign-in, not OpenID Connect.
+    throw new ConfigError('Invalid configuration: CONSOLE_OIDC_SCOPE must include openid');
+  }
   if (production && issuer.startsWith('http:') && !isLoopback(issuer)) {
     throw new ConfigError('Invalid configuration: CONSOLE_OIDC_ISSUER must be https when NODE_ENV=production (http only on loopback)');
   }

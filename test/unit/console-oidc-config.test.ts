@@ -39,6 +39,7 @@ describe("the console's OpenID Connect sign-in configuration", () => {
     [{ ...IDP, CONSOLE_OIDC_ISSUER: 'ftp://idp.example.org/', CONSOLE_OIDC_CLIENT_ID: 'console' }, /^Invalid configuration: CONSOLE_OIDC_ISSUER /],
     [{ ...IDP, CONSOLE_OIDC_CLIENT_ID: 'two words' }, /^Invalid configuration: CONSOLE_OIDC_CLIENT_ID /],
     [{ ...IDP, CONSOLE_OIDC_CLIENT_ID: 'console', CONSOLE_OIDC_SCOPE: 'openid  "profile"' }, /^Invalid configuration: CONSOLE_OIDC_SCOPE /],
+    [{ ...IDP, CONSOLE_OIDC_CLIENT_ID: 'console', CONSOLE_OIDC_SCOPE: 'profile fieldguard' }, /CONSOLE_OIDC_SCOPE must include openid/],
     [{ ...IDP, CONSOLE_OIDC_CLIENT_ID: 'console', CONSOLE_OIDC_RESOURCE: 'not a uri' }, /^Invalid configuration: CONSOLE_OIDC_RESOURCE /],
     [{ ...IDP, NODE_ENV: 'production', CONSOLE_OIDC_ISSUER: 'http://idp.example.org/', CONSOLE_OIDC_CLIENT_ID: 'console' }, /CONSOLE_OIDC_ISSUER must be https when NODE_ENV=production/],
   ])('refuses %o with one line naming the variable', (env, message) => {
