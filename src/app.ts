@@ -227,7 +227,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // at all, and by default only on a loopback address (CONSOLE_DEV_SIGNIN).
   const devTokens = config.auth.devSecret !== undefined && !config.auth.jwksUrl && config.nodeEnv !== 'production';
   const devSignIn = devTokens && (config.consoleDevSignIn === 'true' || (config.consoleDevSignIn === 'auto' && isLoopbackHost(config.host)));
-  await app.register(consolePlugin, { auth: config.auth, devSignIn, policyStore });
+  await app.register(consolePlugin, { auth: config.auth, devSignIn, policyStore, oidc: config.consoleOidc });
   await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
   return app;
 }

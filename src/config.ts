@@ -24,6 +24,8 @@ export interface Config {
   principalStatusMaxStaleMs: number;
   database: DatabaseConfig;
   auth: AuthConfig;
+  /** The web console's sign-in through the identity provider (OpenID Connect, a public client with PKCE); null when not configured. */
+  consoleOidc: ConsoleOidcConfig | null;
   http: HttpConfig;
   /** Pushing the audit trail to a SIEM; `sinks` empty means no delivery. */
   auditDelivery: AuditDeliveryConfig;
@@ -115,6 +117,17 @@ export interface AuthConfig {
   tokenCacheMs: number;
 }
 
+/** What the console needs to sign people in at the identity provider; public, no secret (PKCE). */
+export interface ConsoleOidcConfig {
+  issuer: string;
+  clientId: string;
+  scope: string;
+  /** RFC 8707 resource indicator sent with the authorization and token requests, when the IdP wants one. */
+  resource: string | null;
+  /** An `audience` authorization parameter, for providers that name the API that way (Auth0). */
+  audience: string | null;
+}
+
 /** Thrown for a bad environment; its message is the one line the operator sees. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -165,6 +178,11 @@ const schema = z.object({
   AUTH_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   PRINCIPAL_STATUS_MAX_STALE_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
   CORS_ORIGINS: origins.default([]),
+  CONSOLE_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  CONSOLE_OIDC_CLIENT_ID: z.string().trim().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 visible ASCII characters').optional(),
+  CONSOLE_OIDC_SCOPE: z.string().trim().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'must be scope names separated by single spaces').max(1000).default('openid'),
+  CONSOLE_OIDC_RESOURCE: z.url().optional(),
+  CONSOLE_OIDC_AUDIENCE: z.string().trim().min(1).max(500).optional(),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(3000),
   RATE_LIMIT_WINDOW_MS: millis(60_000),
   AUDIT_SINKS: sinkList.default([]),
@@ -245,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = e.AUTH_ISSUER ? 'AUTH_AUDIENCE' : 'AUTH_ISSUER';
     throw new ConfigError(`Invalid configuration: ${missing} is required with AUTH_JWKS_URL`);
   }
+  const consoleOidc = consoleOidcOf(e, production);
   if (e.AUDIT_SINKS.includes('http') && !e.AUDIT_SINK_HTTP_URL) {
     throw new ConfigError('Invalid configuration: AUDIT_SINK_HTTP_URL is required when AUDIT_SINKS names http');
   }
@@ -284,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
       tokenCacheMs: e.AUTH_TOKEN_CACHE_SECONDS * 1000,
     },
+    consoleOidc,
     http: {
       corsOrigins: e.CORS_ORIGINS,
       rateLimitMax: e.RATE_LIMIT_MAX,
@@ -319,4 +339,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consoleDevSignIn: e.CONSOLE_DEV_SIGNIN,
     retention: { intervalMs: e.RETENTION_INTERVAL ?? null, batchSize: e.RETENTION_BATCH_SIZE },
   };
+}
+
+/**
+ * The console's OpenID Connect sign-in: on when CONSOLE_OIDC_CLIENT_ID is set, at
+ * CONSOLE_OIDC_ISSUER or else AUTH_ISSUER. The tokens it gets are verified like any
+ * other, so it is refused where the service accepts no identity provider's tokens.
+ */
+function consoleOidcOf(e: z.infer<typeof schema>, production: boolean): ConsoleOidcConfig | null {
+  const stray = (['CONSOLE_OIDC_ISSUER', 'CONSOLE_OIDC_RESOURCE', 'CONSOLE_OIDC_AUDIENCE'] as const).find((k) => e[k] !== undefined);
+  if (!e.CONSOLE_OIDC_CLIENT_ID) {
+    if (stray) throw new ConfigError(`Invalid configuration: CONSOLE_OIDC_CLIENT_ID is required with ${stray}`);
+    return null;
+  }
+  if (!e.AUTH_JWKS_URL) {
+    throw new ConfigError('Invalid configuration: CONSOLE_OIDC_CLIENT_ID needs AUTH_JWKS_URL (the service must verify the tokens the identity provider issues)');
+  }
+  const issuer = e.CONSOLE_OIDC_ISSUER ?? e.AUTH_ISSUER;
+  if (!issuer || !/^https?:\/\/[^\s]+$/.test(issuer) || !URL.canParse(issuer)) {
+    throw new ConfigError('Invalid configuration: CONSOLE_OIDC_ISSUER must be set to the identity provider\'s http(s) issuer URL (AUTH_ISSUER is not one)');
+  }
+  if (!e.CONSOLE_OIDC_SCOPE.split(' ').includes('openid')) {
+    // Without it there is no ID token, so no nonce to check: an OAuth sign-in, not OpenID Connect.
+    throw new ConfigError('Invalid configuration: CONSOLE_OIDC_SCOPE must include openid');
+  }
+  if (production && issuer.startsWith('http:') && !isLoopback(issuer)) {
+    throw new ConfigError('Invalid configuration: CONSOLE_OIDC_ISSUER must be https when NODE_ENV=production (http only on loopback)');
+  }
+  return { issuer, clientId: e.CONSOLE_OIDC_CLIENT_ID, scope: e.CONSOLE_OIDC_SCOPE, resource: e.CONSOLE_OIDC_RESOURCE ?? null, audience: e.CONSOLE_OIDC_AUDIENCE ?? null };
 }

@@ -3,14 +3,16 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { signDevToken } from '../auth/dev-token.js';
-import type { AuthConfig } from '../config.js';
+import type { AuthConfig, ConsoleOidcConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { CONSOLE_DIST } from '../paths.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 
 /**
  * The console's CSP: its own hashed scripts and styles only (the build inlines nothing),
- * API calls to this origin, and to the identity provider's when one is configured.
+ * API calls to this origin, and to the identity provider's when the console signs in
+ * there (discovery and the token endpoint are called from the page; the authorization
+ * endpoint is a navigation, which connect-src does not govern).
  */
 export const consoleCsp = (issuerOrigin: string | null) =>
   [
@@ -73,6 +75,8 @@ export interface ConsoleOptions {
   /** True when the service accepts development tokens (no JWKS, not production): the role picker is offered. */
   devSignIn: boolean;
   policyStore: PolicyStore;
+  /** Sign-in at the identity provider (OpenID Connect, PKCE), when configured. */
+  oidc?: ConsoleOidcConfig | null;
   /** The built console's folder; dist/console by default. */
   dir?: string;
 }
@@ -94,10 +98,20 @@ const DEV_TOKEN_SECONDS = 3600;
  */
 export async function consolePlugin(app: FastifyInstance, options: ConsoleOptions) {
   const read = builtConsole(options.dir ?? CONSOLE_DIST);
-  const issuer = options.auth.jwksUrl && options.auth.issuer && /^https?:\/\//.test(options.auth.issuer) ? new URL(options.auth.issuer).origin : null;
-  const csp = consoleCsp(issuer);
+  const oidc = options.oidc ?? null;
+  const csp = consoleCsp(oidc ? new URL(oidc.issuer).origin : null);
   app.addHook('onSend', async (_request, reply) => {
     reply.header('content-security-policy', csp);
+  });
+
+  // What the page needs to know before anyone signs in: public values only (a public client, PKCE).
+  const publicConfig = {
+    devSignIn: options.devSignIn,
+    oidc: oidc && { issuer: oidc.issuer, clientId: oidc.clientId, scope: oidc.scope, resource: oidc.resource, audience: oidc.audience, rolesClaim: options.auth.rolesClaim },
+  };
+  app.get('/console/config.json', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('cache-control', 'no-cache');
+    return publicConfig;
   });
 
   const index = async (_request: unknown, reply: FastifyReply) => {

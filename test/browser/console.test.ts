@@ -110,10 +110,12 @@ describe('the console is served with a strict CSP', () => {
       expect(res.body).toContain('npm run console:build');
       expect(res.headers['content-security-policy']).toBe(CSP);
       expect((await app.inject({ method: 'POST', url: '/console/dev-token', payload: { sub: 'eve', roles: ['admin'] } })).statusCode).toBe(404);
-      // With an identity provider, the console may also talk to it, and to nothing else.
+      // With sign-in at an identity provider, the console may also talk to it, and to nothing else.
+      const oidcConfig = loadConfig({ AUTH_JWKS_URL: 'https://idp.example.org/jwks.json', AUTH_ISSUER: 'https://idp.example.org/realms/salon', AUTH_AUDIENCE: 'fieldguard', CONSOLE_OIDC_CLIENT_ID: 'fieldguard-console' });
       const oidc = Fastify();
       await oidc.register(consolePlugin, {
-        auth: loadConfig({ AUTH_JWKS_URL: 'https://idp.example.org/jwks.json', AUTH_ISSUER: 'https://idp.example.org/realms/salon', AUTH_AUDIENCE: 'fieldguard' }).auth,
+        auth: oidcConfig.auth,
+        oidc: oidcConfig.consoleOidc,
         devSignIn: false,
         policyStore: undefined as never,
         dir,

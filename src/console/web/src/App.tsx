@@ -3,6 +3,8 @@ import { api, errorWords, type ModelView } from './api.js';
 import { BASE, navigate, segmentsOf, usePath } from './router.js';
 import { currentSession, onSessionChange, signOut, type Session } from './session.js';
 import { SignIn } from './pages/SignIn.js';
+import { Callback } from './pages/Callback.js';
+import { CALLBACK_PATH } from './oidc.js';
 import { Records } from './pages/Records.js';
 import { People } from './pages/People.js';
 import { Activity } from './pages/Activity.js';
@@ -47,6 +49,7 @@ export function App() {
     return () => abort.abort();
   }, [session]);
 
+  if (path === CALLBACK_PATH) return <Callback />;
   if (!session) return <SignIn />;
   const [page = 'records', ...rest] = segmentsOf(path);
   const may = model?.you.may;

@@ -1,11 +1,12 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { api, errorWords, type DevSignIn } from '../api.js';
 import { sessionFor, signIn, takeEndReason } from '../session.js';
+import { consoleConfig, SignInError, startSignIn, type ConsoleConfig } from '../oidc.js';
 
 /**
- * Development: pick a role (and a name), and the service mints a short development token,
- * as `npm run token` does. Production sign-in through the identity provider (OpenID
- * Connect) comes next; meanwhile a token from it can be pasted.
+ * Production: sign in at the organisation's identity provider (OpenID Connect, see
+ * oidc.ts). Development: pick a role (and a name), and the service mints a short
+ * development token, as `npm run token` does. A token can always be pasted.
  */
 export function SignIn() {
   const [dev, setDev] = useState<DevSignIn | null | undefined>(undefined);
@@ -14,16 +15,36 @@ export function SignIn() {
   const [pasted, setPasted] = useState('');
   const [problem, setProblem] = useState<string | null>(takeEndReason);
   const [busy, setBusy] = useState(false);
+  const [oidc, setOidc] = useState<ConsoleConfig['oidc'] | undefined>(undefined);
   const ids = { sub: useId(), token: useId() };
 
   useEffect(() => {
-    api<DevSignIn>('/console/dev-token', { anonymous: true }).then(
-      (d) => {
-        setDev(d);
+    // The role picker's roles only where the service says development sign-in is on.
+    consoleConfig().then(
+      (c) => {
+        setOidc(c.oidc);
+        if (!c.devSignIn) return setDev(null);
+        api<DevSignIn>('/console/dev-token', { anonymous: true }).then(setDev, () => setDev(null));
       },
-      () => setDev(null),
+      () => {
+        setOidc(null);
+        setDev(null);
+      },
     );
   }, []);
+
+  const providerSignIn = async () => {
+    if (!oidc) return;
+    setProblem(null);
+    setBusy(true);
+    try {
+      await startSignIn(oidc);
+    } catch (err) {
+      setProblem(err instanceof SignInError ? err.message : 'Sign-in could not start. Try again.');
+      setBusy(false);
+    }
+  };
+
 
   const devSignIn = async (event: FormEvent) => {
     event.preventDefault();
@@ -57,7 +78,16 @@ export function SignIn() {
           {problem}
         </p>
       )}
-      {dev === undefined && <p aria-live="polite">Loading…</p>}
+      {(dev === undefined || oidc === undefined) && <p aria-live="polite">Loading…</p>}
+      {oidc && (
+        <section aria-labelledby="idp-heading">
+          <h2 id="idp-heading">Your organisation’s account</h2>
+          <p className="hint">You are sent to your identity provider to sign in, then brought back here.</p>
+          <button type="button" onClick={providerSignIn} disabled={busy}>
+            Sign in with your organisation
+          </button>
+        </section>
+      )}
       {dev && (
         <form onSubmit={devSignIn} aria-labelledby="dev-heading">
           <h2 id="dev-heading">Development sign-in</h2>
@@ -77,11 +107,11 @@ export function SignIn() {
           </button>
         </form>
       )}
-      {dev === null && (
-        <p className="hint">Sign-in through your organisation's identity provider (OpenID Connect) is coming. Meanwhile, paste a token it issued you.</p>
+      {dev === null && oidc === null && (
+        <p className="hint">This service has no sign-in through an identity provider configured: paste a token your identity provider issued you.</p>
       )}
-      {dev !== undefined && (
-        <details className="paste" open={dev === null}>
+      {dev !== undefined && oidc !== undefined && (
+        <details className="paste" open={dev === null && oidc === null}>
           <summary>Sign in with a token</summary>
           <form onSubmit={tokenSignIn}>
             <label htmlFor={ids.token}>Bearer token</label>
