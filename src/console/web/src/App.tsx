@@ -6,6 +6,8 @@ import { SignIn } from './pages/SignIn.js';
 import { Records } from './pages/Records.js';
 import { People } from './pages/People.js';
 import { Activity } from './pages/Activity.js';
+import { Privacy } from './pages/Privacy.js';
+import { AccessReview } from './pages/AccessReview.js';
 
 function useSession(): Session | null {
   const [session, setSession] = useState(currentSession);
@@ -26,6 +28,9 @@ export function Link({ to, children, current }: { to: string; children: ReactNod
     </a>
   );
 }
+
+/** The Privacy page opens to whoever holds one of the privacy officer's rights. */
+const privacyShown = (may: ModelView['you']['may'] | undefined) => Boolean(may && (may.readSubjects || may.eraseSubjects || may.readInventory || may.readIncidents));
 
 export function App() {
   const session = useSession();
@@ -51,6 +56,8 @@ export function App() {
     { page: 'records', label: 'Records', shown: true },
     { page: 'people', label: 'People', shown: may?.listPeople ?? false },
     { page: 'activity', label: 'Activity', shown: may?.readActivity ?? false },
+    { page: 'privacy', label: 'Privacy', shown: privacyShown(may) },
+    { page: 'access-review', label: 'Access review', shown: may?.accessReview ?? false },
   ];
 
   let body: ReactNode;
@@ -59,6 +66,8 @@ export function App() {
   else if (page === 'records') body = <Records model={model} rest={rest} />;
   else if (page === 'people' && may?.listPeople) body = <People model={model} />;
   else if (page === 'activity' && may?.readActivity) body = <Activity />;
+  else if (page === 'privacy' && privacyShown(may)) body = <Privacy model={model} />;
+  else if (page === 'access-review' && may?.accessReview) body = <AccessReview />;
   else body = <p className="empty">There is no such page here, or your role does not open it. Choose a page above.</p>;
 
   return (
