@@ -219,6 +219,8 @@ function Subject({ resource, id, may }: { resource: ModelResource; id: string; m
   const [problem, setProblem] = useState<string | null>(null);
   const [erased, setErased] = useState(false);
   const path = `/v1/subjects/${encodeURIComponent(resource.plural)}/${encodeURIComponent(id)}`;
+  // Erasure and holds by the resource's name: POST .../erase resolves the name only (a plural passes the check, then is not found).
+  const byName = `/v1/subjects/${encodeURIComponent(resource.name)}/${encodeURIComponent(id)}`;
 
   useEffect(() => {
     const abort = new AbortController();
@@ -235,8 +237,8 @@ function Subject({ resource, id, may }: { resource: ModelResource; id: string; m
       <Problem text={problem} />
       {!report && !problem && <p aria-live="polite">Producing the subject access report…</p>}
       {report && <Report report={report} resource={resource} path={path} />}
-      {may.holdSubjects && <HoldForm path={path} name={resource.name} />}
-      {may.eraseSubjects && <EraseForm path={path} id={id} name={resource.name} onErased={() => setErased(true)} />}
+      {may.holdSubjects && <HoldForm path={byName} name={resource.name} />}
+      {may.eraseSubjects && <EraseForm path={byName} id={id} name={resource.name} onErased={() => setErased(true)} />}
     </div>
   );
 }
