@@ -97,7 +97,7 @@ describe('the Privacy page', () => {
       const seen = page.locator('.seen-by tr[data-sub="alice"]');
       await seen.waitFor();
       expect(await seen.innerText()).toContain('agent');
-      await shoot(page, 'privacy-subject-access-1280.png', '.subject');
+      await shoot(page, 'privacy-subject-access-1280.png', '#subject');
 
       // The printable version: the service's own HTML report, fetched with the token and downloaded.
       const printable = await downloaded(page, 'Printable version (.html)');
