@@ -216,7 +216,7 @@ describe('the Access review page', () => {
       const eventId = await done.getAttribute('data-attestation');
       const { rows } = await t.database.query(`select actor_sub, details from audit_events where event_id = $1`, [eventId]);
       expect(rows).toEqual([{ actor_sub: 'aude', details: { scope: { days: 90, roles: ['agent'] }, note: 'Quarterly review: agents keep their rights.' } }]);
-      await shoot(page, 'access-review-1280.png');
+      await shoot(page, 'access-review-1280.png', 'h1');
       expect(refused).toEqual([]);
       expect(problems).toEqual([]);
     } finally {

@@ -134,7 +134,14 @@ export function AccessReview() {
                 {review.suggestions.map((s) => (
                   <li key={s.role}>
                     Role <strong>{s.role}</strong>: {s.fields.length} field(s) none of its {s.holders} holders read.
-                    {s.problem ? <span className="muted"> {s.problem}</span> : <pre className="edit">{s.edit}</pre>}
+                    {s.problem ? (
+                      <span className="muted"> {s.problem}</span>
+                    ) : (
+                      <details>
+                        <summary>The policy edit</summary>
+                        <pre className="edit">{s.edit}</pre>
+                      </details>
+                    )}
                   </li>
                 ))}
               </ul>
