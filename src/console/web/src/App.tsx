@@ -30,7 +30,7 @@ export function Link({ to, children, current }: { to: string; children: ReactNod
 }
 
 /** The Privacy page opens to whoever holds one of the privacy officer's rights. */
-const privacyShown = (may: ModelView['you']['may'] | undefined) => Boolean(may && (may.readSubjects || may.eraseSubjects || may.readInventory || may.readIncidents));
+const privacyShown = (may: ModelView['you']['may'] | undefined) => Boolean(may && (may.readSubjects || may.eraseSubjects || may.holdSubjects || may.readInventory || may.readIncidents));
 
 export function App() {
   const session = useSession();
