@@ -31,6 +31,7 @@ import { subjectAccessRoutes } from './rest/subject-access.routes.js';
 import { audienceRoutes } from './rest/audience.routes.js';
 import { incidentRoutes } from './rest/incidents.routes.js';
 import { inventoryRoutes } from './rest/inventory.routes.js';
+import { retentionRoutes } from './rest/retention.routes.js';
 import { auditReportRoutes } from './rest/audit-report.routes.js';
 import { accessRequestRoutes } from './rest/access-requests.routes.js';
 import { auditRoutes } from './rest/audit.routes.js';
@@ -220,6 +221,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await api.register(audienceRoutes);
     await api.register(incidentRoutes);
     await api.register(inventoryRoutes, { rateLimit: { max: config.http.rateLimitMax, windowMs: config.http.rateLimitWindowMs } });
+    await api.register(retentionRoutes);
     await api.register(modelRoutes);
   });
   // The web console: a client of the API above; its development sign-in only where dev tokens are accepted.

@@ -16,7 +16,32 @@ export interface ModelResourceView {
 export interface ModelView {
   resources: ModelResourceView[];
   /** The caller, as the service sees them, and what the console may offer them. */
-  you: { sub: string; roles: string[]; may: { listPeople: boolean; managePeople: boolean; readActivity: boolean; readPolicy: boolean; previewPolicy: boolean; replayPolicy: boolean } };
+  you: { sub: string; roles: string[]; may: ConsoleRights };
+}
+
+/** Which console screens and actions the caller's roles open (the API decides each call anyway). */
+export interface ConsoleRights {
+  listPeople: boolean;
+  managePeople: boolean;
+  readActivity: boolean;
+  /** `read` on Policy: the policy in force and its matrix. */
+  readPolicy: boolean;
+  /** `preview` on Policy: a record as someone else sees it. */
+  previewPolicy: boolean;
+  /** `reload` on Policy: replaying a candidate. */
+  replayPolicy: boolean;
+  /** `read` on Subject: subject access reports. */
+  readSubjects: boolean;
+  /** `erase` on Subject. */
+  eraseSubjects: boolean;
+  /** `hold` on Subject: legal holds. */
+  holdSubjects: boolean;
+  /** `read` on Inventory: the record of processing and the retention dry run. */
+  readInventory: boolean;
+  /** `read` on Incident: breach scope. */
+  readIncidents: boolean;
+  /** Access review and its attestations (`read` on AuditEvent). */
+  accessReview: boolean;
 }
 
 /**
@@ -39,13 +64,26 @@ export function describeModel(ctx: RequestContext): ModelView {
       parent: r.parent?.resource ?? null,
       fields: r.fields.map((f) => ({ name: f.name, type: f.type, class: f.class, ref: f.ref ?? null })),
     }));
-  const can = (action: 'read' | 'update' | 'preview' | 'reload', type: string) => ctx.ability.can(action, type);
+  const can = (action: 'read' | 'update' | 'preview' | 'reload' | 'erase' | 'hold', type: string) => ctx.ability.can(action, type);
   return {
     resources,
     you: {
       sub: ctx.principal.sub,
       roles: [...ctx.principal.roles],
-      may: { listPeople: can('read', 'Principal'), managePeople: can('update', 'Principal'), readActivity: can('read', 'AuditEvent'), readPolicy: can('read', 'Policy'), previewPolicy: can('preview', 'Policy'), replayPolicy: can('reload', 'Policy') },
+      may: {
+        listPeople: can('read', 'Principal'),
+        managePeople: can('update', 'Principal'),
+        readActivity: can('read', 'AuditEvent'),
+        readPolicy: can('read', 'Policy'),
+        previewPolicy: can('preview', 'Policy'),
+        replayPolicy: can('reload', 'Policy'),
+        readSubjects: can('read', 'Subject'),
+        eraseSubjects: can('erase', 'Subject'),
+        holdSubjects: can('hold', 'Subject'),
+        readInventory: can('read', 'Inventory'),
+        readIncidents: can('read', 'Incident'),
+        accessReview: can('read', 'AuditEvent'),
+      },
     },
   };
 }

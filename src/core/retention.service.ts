@@ -74,6 +74,8 @@ export interface RetentionDue {
   held: number;
   /** Children that would go with the others, per resource. */
   children: Record<string, number>;
+  /** False when the dry run stopped looking at `scanLimit` records: `due` is then the full count, `held` and `children` those of the records looked at. */
+  complete?: boolean;
 }
 
 export interface RetentionOutcome {
@@ -126,14 +128,20 @@ const tally = (found: Array<[ResourceModel, string[]]>) => {
 const PAGE = 1000;
 
 /** The dry run: per resource, what is due, what a hold keeps, and the children that would go too. Changes nothing. */
-export async function retentionDue(options: Omit<RetentionOptions, 'writer' | 'audit' | 'batchSize' | 'trigger' | 'log'>): Promise<RetentionDue[]> {
+export async function retentionDue(options: Omit<RetentionOptions, 'writer' | 'audit' | 'batchSize' | 'trigger' | 'log'> & { scanLimit?: number }): Promise<RetentionDue[]> {
   const { db, model, now } = options;
   const result: RetentionDue[] = [];
   for (const r of retainedResources(model, options.resources)) {
     const rule = r.retention!;
     const entry: RetentionDue = { resource: r.name, after: rule.after, from: rule.from.name, then: rule.then, due: 0, held: 0, children: {} };
     for (let after: string | null = null; ; ) {
-      const ids = await expiredIds(db, r, now, { limit: PAGE, after });
+      if (options.scanLimit !== undefined && entry.due >= options.scanLimit) {
+        // Bounded (the API's dry run): the rest is counted, not looked at record by record.
+        entry.due = await countExpired(db, r, now);
+        entry.complete = false;
+        break;
+      }
+      const ids = await expiredIds(db, r, now, { limit: options.scanLimit !== undefined ? Math.min(PAGE, options.scanLimit - entry.due) : PAGE, after });
       if (ids.length === 0) break;
       after = ids[ids.length - 1]!;
       const held = options.held ? await options.held(db, r, ids) : new Set<string>();

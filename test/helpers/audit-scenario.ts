@@ -153,6 +153,8 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   const dana = await as('dana', 'dpo');
   await call(200, { url: '/v1/inventory?format=md' }, dana);
   await call(403, { url: '/v1/inventory' }, alice);
+  await call(200, { url: '/v1/retention' }, dana);
+  await call(403, { url: '/v1/retention' }, alice);
   await call(200, { url: `/v1/incidents/scope?actor=alice&actor=rita&${period}` }, dana);
   await call(403, { url: `/v1/incidents/scope?actor=rita&${period}` }, alice);
 

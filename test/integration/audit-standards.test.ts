@@ -49,6 +49,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   'subject.released': ['allowed', 'denied'],
   'subject.access_report': ['allowed', 'denied'],
   inventory: ['allowed', 'denied'],
+  'retention.dry_run': ['allowed', 'denied'],
   'incident.scope': ['allowed', 'denied'],
 };
 

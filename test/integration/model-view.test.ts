@@ -21,7 +21,7 @@ describe('GET /v1/model', () => {
   it('lists the resources an assistant may read and opens no admin screen', async () => {
     const body = await model('rita', 'assistant');
     expect(body.resources.map((r: { name: string }) => r.name)).toEqual(['Customer', 'Booking', 'Document']);
-    expect(body.you).toEqual({ sub: 'rita', roles: ['assistant'], may: { listPeople: false, managePeople: false, readActivity: false, readPolicy: false, previewPolicy: false, replayPolicy: false } });
+    expect(body.you).toEqual({ sub: 'rita', roles: ['assistant'], may: { listPeople: false, managePeople: false, readActivity: false, readPolicy: false, previewPolicy: false, replayPolicy: false, readSubjects: false, eraseSubjects: false, holdSubjects: false, readInventory: false, readIncidents: false, accessReview: false } });
     const customer = body.resources[0];
     expect(customer).toMatchObject({ plural: 'customers', idField: 'id', listable: true, parent: null });
     expect(customer.fields.find((f: { name: string }) => f.name === 'iban')).toEqual({ name: 'iban', type: 'string', class: 'financial', ref: null });
@@ -31,10 +31,27 @@ describe('GET /v1/model', () => {
   });
 
   it('tells an admin the people and activity screens are theirs, an auditor the activity only', async () => {
-    expect((await model('olivia', 'admin')).you.may).toEqual({ listPeople: true, managePeople: true, readActivity: true, readPolicy: true, previewPolicy: true, replayPolicy: true });
+    expect((await model('olivia', 'admin')).you.may).toEqual({ listPeople: true, managePeople: true, readActivity: true, readPolicy: true, previewPolicy: true, replayPolicy: true, readSubjects: false, eraseSubjects: false, holdSubjects: false, readInventory: false, readIncidents: false, accessReview: true });
     const auditor = await model('aude', 'auditor');
-    expect(auditor.you.may).toEqual({ listPeople: false, managePeople: false, readActivity: true, readPolicy: true, previewPolicy: false, replayPolicy: false });
+    expect(auditor.you.may).toEqual({ listPeople: false, managePeople: false, readActivity: true, readPolicy: true, previewPolicy: false, replayPolicy: false, readSubjects: false, eraseSubjects: false, holdSubjects: false, readInventory: false, readIncidents: false, accessReview: true });
     expect(auditor.resources).toEqual([]);
+  });
+
+  it('opens the privacy screens to the dpo: subject access, erasure, holds, inventory, breach scope', async () => {
+    expect((await model('dora', 'dpo')).you.may).toEqual({
+      listPeople: true,
+      managePeople: false,
+      readActivity: true,
+      readPolicy: true,
+      previewPolicy: false,
+      replayPolicy: false,
+      readSubjects: true,
+      eraseSubjects: true,
+      holdSubjects: true,
+      readInventory: true,
+      readIncidents: true,
+      accessReview: true,
+    });
   });
 
   it('reads no data: it runs no SQL', async () => {

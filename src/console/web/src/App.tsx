@@ -11,6 +11,8 @@ import { Activity } from './pages/Activity.js';
 import { PersonHistory, RecordHistory } from './pages/History.js';
 import { ViewAs } from './pages/ViewAs.js';
 import { PolicyPage } from './pages/Policy.js';
+import { Privacy } from './pages/Privacy.js';
+import { AccessReview } from './pages/AccessReview.js';
 
 function useSession(): Session | null {
   const [session, setSession] = useState(currentSession);
@@ -31,6 +33,9 @@ export function Link({ to, children, current }: { to: string; children: ReactNod
     </a>
   );
 }
+
+/** The Privacy page opens to whoever holds one of the privacy officer's rights. */
+const privacyShown = (may: ModelView['you']['may'] | undefined) => Boolean(may && (may.readSubjects || may.eraseSubjects || may.holdSubjects || may.readInventory || may.readIncidents));
 
 export function App() {
   const session = useSession();
@@ -59,6 +64,8 @@ export function App() {
     { page: 'activity', label: 'Activity', shown: may?.readActivity ?? false },
     { page: 'view-as', label: 'View as', shown: may?.previewPolicy ?? false },
     { page: 'policy', label: 'Policy', shown: may?.readPolicy ?? false },
+    { page: 'privacy', label: 'Privacy', shown: privacyShown(may) },
+    { page: 'access-review', label: 'Access review', shown: may?.accessReview ?? false },
   ];
 
   let body: ReactNode;
@@ -71,6 +78,8 @@ export function App() {
   else if (page === 'history' && may?.readActivity && rest[0] === 'person' && rest[1]) body = <PersonHistory model={model} sub={rest[1]} />;
   else if (page === 'view-as' && may?.previewPolicy) body = <ViewAs model={model} />;
   else if (page === 'policy' && may?.readPolicy) body = <PolicyPage model={model} />;
+  else if (page === 'privacy' && privacyShown(may)) body = <Privacy model={model} />;
+  else if (page === 'access-review' && may?.accessReview) body = <AccessReview />;
   else body = <p className="empty">There is no such page here, or your role does not open it. Choose a page above.</p>;
 
   return (

@@ -106,7 +106,24 @@ export interface ModelResource {
 
 export interface ModelView {
   resources: ModelResource[];
-  you: { sub: string; roles: string[]; may: { listPeople: boolean; managePeople: boolean; readActivity: boolean; readPolicy: boolean; previewPolicy: boolean; replayPolicy: boolean } };
+  you: {
+    sub: string;
+    roles: string[];
+    may: {
+      listPeople: boolean;
+      managePeople: boolean;
+      readActivity: boolean;
+      readPolicy: boolean;
+      previewPolicy: boolean;
+      replayPolicy: boolean;
+      readSubjects?: boolean;
+      eraseSubjects?: boolean;
+      holdSubjects?: boolean;
+      readInventory?: boolean;
+      readIncidents?: boolean;
+      accessReview?: boolean;
+    };
+  };
 }
 
 export interface AccessBlock {
@@ -148,4 +165,26 @@ export interface AccessRequest {
 
 export interface DevSignIn {
   roles: string[];
+}
+
+/**
+ * A file of the API (an HTML report, a CSV, a markdown document) fetched with the bearer
+ * token, as a Blob the console hands to the browser as a download: a plain link cannot
+ * carry the token.
+ */
+export async function apiFile(path: string, accept: string): Promise<Blob> {
+  const session = currentSession();
+  if (!session) throw new ApiError(401, 'SIGNED_OUT', 'You are signed out. Sign in again.');
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: { accept, authorization: `Bearer ${session.token}` }, cache: 'no-store', credentials: 'omit' });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The service cannot be reached: check that it is running.');
+  }
+  if (!response.ok) {
+    const error = await problemOf(response);
+    if (response.status === 401) signOut(error.message);
+    throw error;
+  }
+  return response.blob();
 }
