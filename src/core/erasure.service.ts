@@ -160,6 +160,7 @@ async function eraseRecords(trx: Db, r: ResourceModel, ids: string[]): Promise<E
   await erasure.eraseColumns(trx, r, ids, columns(deleted), columns(anonymised));
   const fileDeleted = r.file !== undefined && deleted.includes(r.file.field);
   const filesRemoved = fileDeleted ? await erasure.removeFiles(trx, r, ids) : 0;
+  await erasure.eraseRequestWords(trx, r.name, ids);
   return {
     resource: r.name,
     records: ids.length,

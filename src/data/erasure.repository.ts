@@ -153,6 +153,22 @@ export async function recordErasure(db: Db, eventId: string, resource: string, i
   await raw(db).insertInto('erasures').values({ event_id: eventId, resource_type: resource, record_id: id, reason, erased_by: by }).execute();
 }
 
+/**
+ * People's own words about the erased records, beside the trail: the reasons and notes of
+ * access requests to see their fields (a requester may have named the person in them).
+ * The requests stay, as the grants they were, with their reason replaced.
+ */
+export async function eraseRequestWords(db: Db, resource: string, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await raw(db)
+    .updateTable('access_requests')
+    .set({ reason: '[erased]', decision_note: null, revoke_note: null })
+    .where('resource_type', '=', resource)
+    .where('record_id', 'in', [...ids])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** The chain position of an audit event written in this transaction (or committed). */
 export async function auditSeq(db: Db, eventId: string): Promise<string> {
   const row = await raw(db).selectFrom('audit_events').select(sql<string>`seq::text`.as('seq')).where('event_id', '=', eventId).executeTakeFirstOrThrow();

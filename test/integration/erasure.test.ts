@@ -26,6 +26,8 @@ const MARK = {
   bookingNotes: 'zqxbooking erasuremarker: allergic to lavender',
   title: 'zqxtitle-erasuremarker',
   bytes: 'zqxbytes erasuremarker: signed contract body',
+  // A requester's own words about the customer, kept with their access request.
+  requestReason: 'zqxreason erasuremarker: her husband phoned',
 };
 const ids: Record<string, string> = {};
 
@@ -58,6 +60,8 @@ beforeAll(async () => {
     payload: Buffer.from(MARK.bytes),
   });
   ids.doc = await created(upload);
+  const asked = await post('agent', '/v1/access-requests', { resource: 'Customer', id: ids.mario, fields: ['address'], reason: MARK.requestReason, minutes: 10 });
+  expect(asked.statusCode, asked.body).toBe(201);
 }, 120_000);
 afterAll(() => t?.close());
 
