@@ -7,6 +7,7 @@ import { PolicyError } from '../policy/load-policy.js';
 import { policyMatrix, type RoleMatrix } from '../policy/policy-matrix.js';
 import { countReads, modelOf, visibleWhere } from './record.service.js';
 import { assertCan, audit, auditingDenials } from './guard.js';
+import { withholdForPurpose } from './purpose-consent.js';
 import type { RequestContext } from './request-context.js';
 
 export interface PolicyOverview {
@@ -73,7 +74,8 @@ export async function previewAs(ctx: RequestContext, body: unknown): Promise<Pol
     // Whether it exists for them, parents included, asked of the database as their own reads are.
     const as = { ...ctx, ability };
     const visible = (await findVisibleRecord(ctx.db, r, id, visibleWhere(as, r))) !== undefined;
-    const rendered = renderRecord(ability, ctx.policy, resource, { ...record });
+    // A preview declaring a purpose (X-Purpose) is a read for it: a subject's no holds here too.
+    const rendered = withholdForPurpose(ctx, resource, record, renderRecord(ability, ctx.policy, resource, { ...record }));
     await audit(ctx, {
       action: 'preview',
       resourceType: resource,

@@ -92,6 +92,16 @@ describe('a read declaring the marketing purpose', () => {
     expect(event.fields_clear).not.toContain('email');
   });
 
+  it('withholds them from a policy preview declaring the purpose, as the read it is', async () => {
+    const preview = (purpose?: Record<string, string>) =>
+      t.http({ method: 'POST', url: '/v1/policy/preview', headers: { ...headers.root, ...purpose }, payload: { principal: { sub: 'carla', roles: ['manager'] }, resource: 'Customer', id: ids['Luca Bernardi'] } });
+    const withPurpose = (await preview(MARKETING)).json();
+    expect(withPurpose.object).not.toHaveProperty('email');
+    expect(withPurpose.object).not.toHaveProperty('fullName');
+    const without = (await preview()).json();
+    expect(without.object.email).toBe('luca.bernardi@example.org');
+  });
+
   it('leaves a consenting customer as usual, and without the header the opted-out one too', async () => {
     const giulia = (await get('carol', `/v1/customers/${ids['Giulia Marchetti']}`, MARKETING)).json();
     expect(giulia).toMatchObject({ fullName: 'Giulia Marchetti', email: 'giulia.marchetti@example.com', phone: '+39 347 123 4567' });
