@@ -1,11 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { errors as oidcErrors } from 'oidc-provider';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_WAIT_MS, launchChromium, offlinePage } from '../helpers/browser.js';
 import { listenOnLoopback } from '../helpers/http-client.js';
+import { listenOidcProvider, type LoopbackOidcProvider } from '../helpers/oidc-provider.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -13,18 +10,15 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * oidc-provider, run on loopback): authorization code with PKCE for a public client,
  * JWT access tokens for the service's audience (a resource indicator) carrying the
  * account's roles, its own login and consent pages driven through Chromium. The service
- * trusts the provider as in production: its JWKS, issuer and audience.
+ * trusts the provider as in production: its JWKS, issuer and audience (test/helpers/oidc-provider.ts).
  */
 
-const RESOURCE = 'urn:fieldguard:api';
-const CLIENT_ID = 'fieldguard-console';
-const SCOPE = 'openid fieldguard';
 /** The provider's accounts: who may sign in, with which roles of the policy. */
 const ROLES: Record<string, string[]> = { dora: ['dpo'], rita: ['assistant'] };
 const TOKEN_KEY = 'fieldguard.console.session';
 const PENDING_KEY = 'fieldguard.console.oidc';
 
-let idpServer: Server;
+let idp: LoopbackOidcProvider;
 let issuer: string;
 let t: TestApp;
 let base: string;
@@ -32,58 +26,18 @@ let browser: Browser;
 
 beforeAll(async () => {
   // The provider's address first: the service is configured with it before the provider exists.
-  idpServer = createServer();
-  await new Promise<void>((resolve) => idpServer.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(idpServer.address() as AddressInfo).port}`;
-  t = await startTestApp({
-    AUTH_JWKS_URL: `${issuer}/jwks`,
-    AUTH_ISSUER: issuer,
-    AUTH_AUDIENCE: RESOURCE,
-    CONSOLE_OIDC_CLIENT_ID: CLIENT_ID,
-    CONSOLE_OIDC_SCOPE: SCOPE,
-    CONSOLE_OIDC_RESOURCE: RESOURCE,
-  });
+  idp = await listenOidcProvider();
+  issuer = idp.issuer;
+  t = await startTestApp(idp.env);
   base = await listenOnLoopback(t.app);
-
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        token_endpoint_auth_method: 'none',
-        redirect_uris: [`${base}/console/callback`],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      },
-    ],
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'test-rs256', alg: 'RS256', use: 'sig' }] },
-    cookies: { keys: ['console-oidc-test-cookie-key-0123456789'] },
-    pkce: { required: () => true },
-    scopes: ['openid', 'fieldguard'],
-    findAccount: async (_ctx, sub) => (ROLES[sub] ? { accountId: sub, claims: async () => ({ sub }) } : undefined),
-    features: {
-      devInteractions: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: async () => RESOURCE,
-        getResourceServerInfo: async (_ctx, indicator) => {
-          if (indicator !== RESOURCE) throw new oidcErrors.InvalidTarget();
-          return { scope: 'fieldguard', audience: RESOURCE, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'RS256' } } };
-        },
-      },
-    },
-    // The roles claim the service reads (AUTH_ROLES_CLAIM, `roles` by default), in the access token.
-    extraTokenClaims: async (_ctx, token) => ('accountId' in token && typeof token.accountId === 'string' ? { roles: ROLES[token.accountId] ?? [] } : undefined),
-  });
-  idpServer.on('request', provider.callback());
+  await idp.start(base, ROLES);
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await t?.close();
-  idpServer?.closeAllConnections();
-  await new Promise((resolve) => idpServer?.close(resolve));
+  await idp?.close();
 });
 
 async function storage(page: Page) {
@@ -120,7 +74,7 @@ describe('the console signs in through OpenID Connect', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       devSignIn: false,
-      oidc: { issuer, clientId: CLIENT_ID, scope: 'openid fieldguard', resource: 'urn:fieldguard:api', audience: null, rolesClaim: 'roles' },
+      oidc: { issuer, clientId: 'fieldguard-console', scope: 'openid fieldguard', resource: 'urn:fieldguard:api', audience: null, rolesClaim: 'roles' },
     });
     expect(res.headers['content-security-policy']).toBe(
       `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${issuer}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
