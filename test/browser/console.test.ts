@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consolePlugin } from '../../src/console/console.plugin.js';
 import { loadConfig } from '../../src/config.js';
 import { BROWSER_WAIT_MS, launchChromium, offlinePage } from '../helpers/browser.js';
-import { listenOnLoopback } from '../helpers/http-client.js';
+import { listenOnLoopback, socketClient } from '../helpers/http-client.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // The service as `npm start` runs it in development: dev tokens, no identity provider.
@@ -105,11 +105,14 @@ describe('the console is served with a strict CSP', () => {
     try {
       const auth = loadConfig({}).auth;
       await app.register(consolePlugin, { auth, devSignIn: false, policyStore: undefined as never, dir });
-      const res = await app.inject({ url: '/console' });
+      // Over a listening port, as a browser would reach it.
+      const http = socketClient(await listenOnLoopback(app));
+      const res = await http({ url: '/console' });
       expect(res.statusCode).toBe(503);
       expect(res.body).toContain('npm run console:build');
       expect(res.headers['content-security-policy']).toBe(CSP);
-      expect((await app.inject({ method: 'POST', url: '/console/dev-token', payload: { sub: 'eve', roles: ['admin'] } })).statusCode).toBe(404);
+      expect((await http({ method: 'POST', url: '/console/dev-token', payload: { sub: 'eve', roles: ['admin'] } })).statusCode).toBe(404);
+      http.close();
       // With sign-in at an identity provider, the console may also talk to it, and to nothing else.
       const oidcConfig = loadConfig({ AUTH_JWKS_URL: 'https://idp.example.org/jwks.json', AUTH_ISSUER: 'https://idp.example.org/realms/salon', AUTH_AUDIENCE: 'fieldguard', CONSOLE_OIDC_CLIENT_ID: 'fieldguard-console' });
       const oidc = Fastify();
@@ -120,7 +123,9 @@ describe('the console is served with a strict CSP', () => {
         policyStore: undefined as never,
         dir,
       });
-      expect((await oidc.inject({ url: '/console' })).headers['content-security-policy']).toBe(CSP.replace("connect-src 'self'", "connect-src 'self' https://idp.example.org"));
+      const oidcHttp = socketClient(await listenOnLoopback(oidc));
+      expect((await oidcHttp({ url: '/console' })).headers['content-security-policy']).toBe(CSP.replace("connect-src 'self'", "connect-src 'self' https://idp.example.org"));
+      oidcHttp.close();
       await oidc.close();
     } finally {
       await app.close();

@@ -3,22 +3,10 @@ import { api, errorWords } from '../api.js';
 import { ChainState } from './Chain.js';
 import { Link } from '../App.js';
 import { personPath } from './History.js';
+import type { TrailEvent } from './trail.js';
 
 /** An audit event as the feed publishes it (field names, never values). */
-interface AuditEvent {
-  eventId: string;
-  occurredAt: string;
-  actor: { sub: string | null; roles: string[] };
-  channel: string;
-  action: string;
-  resourceType: string;
-  resourceIds: string[];
-  fields: { clear: string[]; masked: string[]; withheld: string[]; written: string[] };
-  outcome: 'allowed' | 'denied';
-  reason: string | null;
-  details: Record<string, unknown> | null;
-  seq: string;
-}
+type AuditEvent = TrailEvent;
 
 interface Filters {
   actor: string;
