@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { formatChange } from '../cli/policy/diff.js';
+import { diffCompiled, type PolicyChange } from '../cli/policy/diff-policies.js';
 import { recordedReads, type RecordedRead } from '../audit/recorded-reads.repository.js';
 import { findVisibleRecords, type RecordValues } from '../data/record.repository.js';
 import { AppError } from '../errors.js';
@@ -24,6 +26,8 @@ export const REPLAY_BOUNDS = { maxEvents: 50_000, maxReads: 200_000, batch: 500 
 
 export interface PolicyReplay extends ReplayResult {
   policy: { inForce: string; candidate: string };
+  /** What the edit changes for each role on representative records, whatever the trail holds (`npm run policy -- diff`). */
+  diff: Array<PolicyChange & { text: string }>;
   window: { days: number; from: string; to: string };
   scanned: { events: number; truncated: boolean; replayedUntil: string | null };
   /** Record reads of list or export events whose recorded outcome for a field was taken from the policy in force. */
@@ -66,11 +70,12 @@ export async function replayPolicy(ctx: RequestContext, body: unknown, query: un
       outcome: 'allowed',
       details: { candidate: candidate.version, days, events: result.scanned.events, reads: result.totals.reads, truncated: result.scanned.truncated },
     });
-    return { policy: { inForce: ctx.policy.version, candidate: candidate.version }, window: { days, from: from.toISOString(), to: to.toISOString() }, ...result };
+    const diff = diffCompiled(ctx.policy, candidate).map((c) => ({ ...c, text: formatChange(c) }));
+    return { policy: { inForce: ctx.policy.version, candidate: candidate.version }, diff, window: { days, from: from.toISOString(), to: to.toISOString() }, ...result };
   });
 }
 
-type Replayed = Omit<PolicyReplay, 'policy' | 'window'>;
+type Replayed = Omit<PolicyReplay, 'policy' | 'diff' | 'window'>;
 
 async function replay(ctx: RequestContext, candidate: Policy, since: Date): Promise<Replayed> {
   const inForce = ctx.policy;

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Document, isScalar, stringify, visit } from 'yaml';
 import { formatChange } from '../cli/policy/diff.js';
-import { diffPolicies } from '../cli/policy/diff-policies.js';
-import { roleInfoOf, type LoadedPolicy } from '../cli/policy/load.js';
+import { diffCompiled } from '../cli/policy/diff-policies.js';
 import { grantsFor } from './role-grants.js';
 import { fieldKey, holdersOf, type PersonUse } from './access-use.js';
 import { PolicyError, type Policy } from './load-policy.js';
@@ -87,8 +86,7 @@ function narrowedDiff(policy: Policy, role: string, rules: Array<Record<string, 
     if (!(err instanceof PolicyError)) throw err;
     return { edit, diff: [], alsoAffects: [], problem: err.problems.join('; ') };
   }
-  const loaded = (p: Policy, file: string): LoadedPolicy => ({ file, policy: p, roleInfo: roleInfoOf(p.document, [...p.roles.keys()]) });
-  const changes = diffPolicies(loaded(policy, 'in force'), loaded(candidate, 'candidate'));
+  const changes = diffCompiled(policy, candidate);
   const alsoAffects = [...new Set(changes.map((c) => c.role).filter((r) => r !== '' && r !== role))].sort();
   return { edit, diff: changes.map(formatChange), alsoAffects };
 }

@@ -162,6 +162,9 @@ describe('the console’s history, View as and Policy screens', () => {
       // frank's one read of Giulia is the only agent read in the window.
       expect(await change.locator('td').allInnerTexts()).toEqual(['agent', 'Customer.email', 'clear -> masked', '1', '1']);
       expect(await page.locator('.replay-summary').innerText()).toMatch(/^1 read would change/);
+      // The candidate's diff: what the edit changes for the role on any record, read or not.
+      expect(await page.locator('table.diff tbody tr').count()).toBe(1);
+      expect(await page.locator('table.diff tr[data-role="agent"][data-subject="Customer.email"] td').allInnerTexts()).toEqual(['agent', 'Customer.email', 'clear -> masked (email)', 'all records']);
       await page.getByRole('heading', { name: 'Replay a candidate' }).evaluate((h) => (h as unknown as { scrollIntoView(): void }).scrollIntoView());
       await shot(page, 'policy-replay-1280');
 

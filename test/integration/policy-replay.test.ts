@@ -101,6 +101,8 @@ describe('POST /v1/policy/replay', () => {
     // record's own outcome came from the policy in force, so no phone change is invented.
     expect(body.inferred).toBe(n);
     expect(body.policy.candidate).not.toBe(body.policy.inForce);
+    // The edit itself, whatever the trail holds: agents' e-mail goes from clear to masked on every record.
+    expect(body.diff).toEqual([{ role: 'agent', subject: 'Customer.email', change: 'clear -> masked (email)', when: null, text: 'agent  Customer.email  clear -> masked (email)' }]);
     expect(body.window.days).toBe(7);
     // Events: alice 5 (two reads, Vittoria, the list, the gone one), carl, bob and dora 1 each.
     expect(body.scanned).toMatchObject({ events: 8, truncated: false });
@@ -116,6 +118,14 @@ describe('POST /v1/policy/replay', () => {
     expect(body.losses).toContainEqual({ sub: 'alice', resource: 'Customer', field: 'email', change: 'clear -> not visible', reads: 2, records: 1 });
     expect(body.losses.every((l: { sub: string }) => l.sub === 'alice')).toBe(true);
     expect(body.losses.some((l: { field: string }) => l.field === 'iban')).toBe(false);
+    // The diff says the same of every role, read or not, and on which records.
+    expect(body.diff).toContainEqual({
+      role: 'agent',
+      subject: 'Customer',
+      change: 'records visible -> hidden',
+      when: ['privacyLevel is confidential and assignees contains you'],
+      text: 'agent  Customer  records visible -> hidden (records where privacyLevel is confidential and assignees contains you)',
+    });
   });
 
   it('shows the reverse: a record refused as not found that the candidate would show', async () => {
@@ -142,6 +152,7 @@ describe('POST /v1/policy/replay', () => {
 
   it('finds no change replaying the policy in force', async () => {
     const body = (await replay(DEFAULT)).json();
+    expect(body.diff).toEqual([]);
     expect(body.changes).toEqual([]);
     expect(body.losses).toEqual([]);
     expect(body.policy.candidate).toBe(body.policy.inForce);

@@ -1,5 +1,6 @@
 import { describeSet } from './describe-set.js';
-import type { LoadedPolicy } from './load.js';
+import type { Policy } from '../../policy/load-policy.js';
+import { roleInfoOf, type LoadedPolicy } from './load.js';
 import { viewRole, writeActions, type RecordView } from './role-view.js';
 import { dimensionsFor, factsFor, scenariosFor, type Scenario } from './scenarios.js';
 
@@ -104,4 +105,10 @@ export function diffPolicies(a: LoadedPolicy, b: LoadedPolicy): PolicyChange[] {
     .filter((r) => !a.policy.roles.has(r) || !b.policy.roles.has(r))
     .map((r) => ({ role: r, subject: 'role', change: a.policy.roles.has(r) ? 'removed' : 'added', when: null }));
   return [...membership, ...resourceChanges(a, b), ...roles.flatMap((r) => roleChanges(a, b, r))];
+}
+
+/** The same, for two policies compiled in the service (the one in force and a candidate). */
+export function diffCompiled(inForce: Policy, candidate: Policy): PolicyChange[] {
+  const loaded = (policy: Policy, file: string): LoadedPolicy => ({ file, policy, roleInfo: roleInfoOf(policy.document, [...policy.roles.keys()]) });
+  return diffPolicies(loaded(inForce, 'in force'), loaded(candidate, 'candidate'));
 }

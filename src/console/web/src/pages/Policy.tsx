@@ -20,8 +20,17 @@ interface Change {
   reads: number;
   records: number;
 }
+/** One effect of the edit on a role, decided on representative records (the policy diff). */
+interface DiffLine {
+  role: string;
+  subject: string;
+  change: string;
+  when: string[] | null;
+  text: string;
+}
 interface Replay {
   policy: { inForce: string; candidate: string };
+  diff: DiffLine[];
   window: { days: number; from: string; to: string };
   scanned: { events: number; truncated: boolean; replayedUntil: string | null };
   totals: { reads: number; unchanged: number; changed: number; recordGone: number; undecided: number };
@@ -29,6 +38,42 @@ interface Replay {
   losses: Array<{ sub: string; resource: string; field: string; change: string; reads: number; records: number }>;
   unknown: Array<{ roles: string; resource: string; field: string | null; reason: string; reads: number; records: number }>;
   limits: string[];
+}
+
+/** The candidate's diff: what each role gains or loses, on any record, read or not. */
+function EditEffects({ diff }: { diff: DiffLine[] }) {
+  return (
+    <>
+      <h3>What the edit changes for each role</h3>
+      {diff.length === 0 ? (
+        <p className="empty">No role sees or may do anything different under the candidate.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="diff">
+            <caption>The candidate against the policy in force, decided on representative records</caption>
+            <thead>
+              <tr>
+                <th scope="col">Role</th>
+                <th scope="col">What</th>
+                <th scope="col">Change</th>
+                <th scope="col">On which records</th>
+              </tr>
+            </thead>
+            <tbody>
+              {diff.map((d, i) => (
+                <tr key={i} data-role={d.role} data-subject={d.subject}>
+                  <td>{d.role || '(the policy)'}</td>
+                  <td>{d.subject}</td>
+                  <td>{d.change}</td>
+                  <td>{d.when === null ? 'all records' : d.when.length === 0 ? 'no records' : `where ${d.when.join(', or ')}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
 }
 
 /** Bounded in the page too: a policy file is a few kilobytes. */
@@ -223,6 +268,8 @@ function ReplayForm() {
             {plural(result.scanned.events, 'event')} over {result.window.days} days
             {result.scanned.truncated ? `, cut short at ${result.scanned.replayedUntil ?? 'the cap'}` : ''}. Candidate <code>{result.policy.candidate}</code> against <code>{result.policy.inForce}</code>.
           </p>
+          <EditEffects diff={result.diff} />
+          <h3>What it would have changed for the reads of the window</h3>
           {result.changes.length === 0 ? (
             <p className="empty">The candidate changes nothing anyone read in this window.</p>
           ) : (
