@@ -106,6 +106,13 @@ describe('the Privacy page', () => {
       expect(printable.text).toContain('Giulia Marchetti');
       expect(printable.text).toContain('Who has seen your data');
       expect(printable.text).toContain('alice');
+      // "Print this page" prints the report alone: navigation, search and the other duties stay off paper.
+      const offPaper = ['.top', '.privacy .actions', '#retention', '#inventory', '#breach'];
+      for (const selector of offPaper) expect(await page.locator(selector).first().isVisible(), selector).toBe(true);
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.locator('.report').first().isVisible()).toBe(true);
+      for (const selector of offPaper) expect(await page.locator(selector).first().isVisible(), selector).toBe(false);
+      await page.emulateMedia({ media: 'screen' });
 
       // Erasure of the test customer: a legal hold refuses it first, in words; released, it goes.
       await page.getByLabel('Search by').selectOption('id');
