@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenOnLoopback } from '../helpers/http-client.js';
 import { graphql, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // Documents by category: who may see, who may open, what the trail records, and the
@@ -44,6 +46,45 @@ describe('documents', () => {
     const [up] = await events('upload');
     expect(up).toMatchObject({ outcome: 'allowed', resource_ids: [doc.id], details: { category: 'invoice', sha256: sha(bytes), sizeBytes: bytes.length } });
     expect((await events('download')).at(-1)).toMatchObject({ actor_sub: 'bob', resource_ids: [doc.id], details: { category: 'invoice', sha256: sha(bytes) } });
+  }, 60_000);
+
+  // A download reads the next chunk while it writes this one: a client leaving, or the
+  // document going, in the middle must neither crash the service nor end as a clean short file.
+  it('a download cut short by the client, or by the document going, leaves the service serving', async () => {
+    const bytes = randomBytes(4 * MiB + 7); // five chunks
+    const doc = (await upload(giulia, 'invoice', bytes)).json();
+    const base = await listenOnLoopback(t.app);
+    const authorization = `Bearer ${await t.token('root', 'admin')}`;
+    /** Reads until `after` bytes arrived, runs `then`, and says how the response ended and how much came. */
+    const partial = (after: number, then: (req: ReturnType<typeof request>) => Promise<void> | void) =>
+      new Promise<{ ended: 'complete' | 'aborted'; bytes: number }>((resolve) => {
+        const req = request(`${base}/v1/documents/${doc.id}/content`, { headers: { authorization } }, (res) => {
+          let got = 0;
+          let acted = false;
+          res.on('data', (c: Buffer) => {
+            got += c.length;
+            if (got >= after && !acted) {
+              acted = true;
+              res.pause();
+              void Promise.resolve(then(req)).then(() => res.resume());
+            }
+          });
+          res.on('end', () => resolve({ ended: res.complete ? 'complete' : 'aborted', bytes: got }));
+          res.on('aborted', () => resolve({ ended: 'aborted', bytes: got }));
+          res.on('error', () => resolve({ ended: 'aborted', bytes: got }));
+        });
+        req.on('error', () => undefined);
+        req.end();
+      });
+    const left = await partial(1, (req) => void req.destroy());
+    expect(left.ended).toBe('aborted');
+    const whole = await get(`/v1/documents/${doc.id}/content`, 'root', 'admin');
+    expect(whole.rawPayload.equals(bytes)).toBe(true);
+    // The bytes erased under a running download: the response breaks off short of its length.
+    const gone = await partial(1, async () => void (await t.database.query(`delete from document_chunks where document_id = $1 and seq > 0`, [doc.id])));
+    expect(gone.ended).toBe('aborted');
+    expect(gone.bytes).toBeLessThan(bytes.length);
+    expect((await get('/readyz', 'root', 'admin')).statusCode).toBe(200);
   }, 60_000);
 
   it('refuses an upload over the limit with 413 and stores nothing', async () => {
