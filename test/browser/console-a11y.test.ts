@@ -160,11 +160,16 @@ describe('the console’s accessibility', () => {
       // The resource list, then the first customer's "Open" link.
       await tabTo(page, 'Customer');
       await page.keyboard.press('Enter');
+      // As after a page load: the focus is at the start of the content, and the title names the page.
+      await page.waitForURL(`${s.base}/console/records/customers`);
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id)).toBe('main');
+      expect(await page.title()).toBe('Records · fieldguard console');
       await tabTo(page, 'Open');
       const href = await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } } }).document.activeElement.getAttribute('href'));
       expect(href).toMatch(/^\/console\/records\/customers\/[0-9a-f-]{36}$/);
       await page.keyboard.press('Enter');
       await page.waitForURL(`${s.base}${href}`);
+      expect(await page.title()).toBe('Records · fieldguard console');
       await page.locator('[data-field="email"][data-state="masked"]').waitFor();
       expect(await page.locator('[data-field="iban"]').getAttribute('data-state')).toBe('withheld');
       expect(refused).toEqual([]);
