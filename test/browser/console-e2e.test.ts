@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_WAIT_MS, launchChromium, offlinePage, type OfflinePage } from '../helpers/browser.js';
+import { disableFromPeople, openSubjectAccessReport, storedTokens } from '../helpers/console-browser.js';
 import { listenOnLoopback } from '../helpers/http-client.js';
 import { listenOidcProvider, signInThroughProvider, type LoopbackOidcProvider } from '../helpers/oidc-provider.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -15,7 +16,6 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
  * admin pages. No CSP violation and nothing in localStorage, in every context.
  */
 
-const TOKEN_KEY = 'fieldguard.console.session';
 const GIULIA_IBAN = 'IT60X0542811101000000123456';
 
 /**
@@ -63,18 +63,11 @@ async function newContext(): Promise<OfflinePage & { consoleProblems: string[] }
   return { ...opened, consoleProblems };
 }
 
-async function storage(page: Page) {
-  return page.evaluate((key) => {
-    const window = globalThis as unknown as { localStorage: object; sessionStorage: { getItem(key: string): string | null } };
-    return { local: JSON.stringify(window.localStorage), token: window.sessionStorage.getItem(key) };
-  }, TOKEN_KEY);
-}
-
 /** No CSP violation, nothing off the machine but the provider's dev page font, and localStorage empty. */
 async function clean(c: OfflinePage & { consoleProblems: string[] }) {
   expect(c.problems.filter((p) => /Content Security Policy|Refused to/i.test(p))).toEqual([]);
   expect(c.refused.filter((u) => !u.startsWith('https://fonts.googleapis.com/'))).toEqual([]);
-  expect((await storage(c.page)).local).toBe('{}');
+  expect((await storedTokens(c.page)).local).toBe('{}');
 }
 
 const call = (token: string, url: string, method: 'GET' | 'POST' = 'GET', payload?: object) =>
@@ -93,7 +86,7 @@ describe('the console end to end', () => {
     //    Giulia through the REST API and asks to see her IBAN.
     const agent = await newContext();
     await signInThroughProvider(agent.page, base, idp.issuer, 'alice');
-    const aliceToken = (await storage(agent.page)).token!;
+    const aliceToken = (await storedTokens(agent.page)).session!;
     expect(aliceToken).toMatch(/^ey/);
     const read = await call(aliceToken, `/v1/customers/${giuliaId}`);
     expect(read.statusCode).toBe(200);
@@ -107,7 +100,7 @@ describe('the console end to end', () => {
     // The leaver has used the service (so the People page lists them).
     const leaver = await newContext();
     await signInThroughProvider(leaver.page, base, idp.issuer, 'lee');
-    const leeToken = (await storage(leaver.page)).token!;
+    const leeToken = (await storedTokens(leaver.page)).session!;
     expect((await call(leeToken, '/v1/customers?limit=1')).statusCode).toBe(200);
     await clean(leaver);
     await leaver.context.close();
@@ -154,21 +147,13 @@ describe('the console end to end', () => {
     await clean(agent);
 
     // 5. The privacy officer disables the leaver: lee's next call is refused.
-    const row = page.locator('tr[data-sub="lee"]');
-    await row.getByRole('button', { name: 'Disable…' }).click();
-    await row.getByLabel('Reason to disable lee').fill('Left the company');
-    await row.getByRole('button', { name: 'Disable', exact: true }).click();
-    await row.getByText('disabled', { exact: true }).waitFor();
+    await disableFromPeople(page, 'lee', 'Left the company');
     const refusedCall = await call(leeToken, '/v1/customers?limit=1');
     expect(refusedCall.statusCode).toBe(401);
     expect(refusedCall.json().code).toBe('PRINCIPAL_DISABLED');
 
     // 6. Giulia's subject access report, with alice named under who has seen her data.
-    await page.getByRole('link', { name: 'Privacy', exact: true }).click();
-    await page.getByRole('heading', { name: 'Subject access and erasure' }).waitFor();
-    await page.getByLabel('Value', { exact: true }).fill('Giulia Marchetti');
-    await page.getByRole('button', { name: 'Find', exact: true }).click();
-    await page.getByRole('heading', { name: /Subject access report: Customer/ }).waitFor();
+    await openSubjectAccessReport(page, 'Giulia Marchetti');
     expect(await page.locator('.report [data-field="fullName"] dd').first().innerText()).toBe('Giulia Marchetti');
     const seen = page.locator('.seen-by tr[data-sub="alice"]');
     await seen.waitFor();

@@ -1,18 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
-import { launchChromium, offlinePage } from '../helpers/browser.js';
-import { listenOnLoopback } from '../helpers/http-client.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { offlinePage } from '../helpers/browser.js';
+import { expectNoSidewaysScroll, signIn as signInAt, useConsoleServer } from '../helpers/console-browser.js';
 
 // The console's history screens over a real service and database (default policy, demo
 // data): who saw a record, a person's history with names, the chain's state, View as, and
 // the policy matrix with a candidate's replay. CONSOLE_SCREENSHOTS=1 also writes the
 // screenshots of docs/console/.
 
-const DEV_AUTH = { AUTH_JWKS_URL: '', AUTH_ISSUER: '', AUTH_AUDIENCE: '', AUTH_DEV_SECRET: 'console-history-secret-0123456789-abcd' };
 const SHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
 
 /** Agents read the e-mail masked instead of in clear: the edit a reviewer would replay. */
@@ -24,29 +22,14 @@ const MASK_EMAIL = DEFAULT.replace(AGENT_READS, 'fields: [id, fullName, notes, p
   '      - actions: [read_masked]\n        subject: Customer\n        fields: [phone, email]\n',
 );
 
-let t: TestApp;
-let browser: Browser;
-let base: string;
+const s = useConsoleServer();
 let giuliaId: string;
 beforeAll(async () => {
-  t = await startTestApp(DEV_AUTH);
-  base = await listenOnLoopback(t.app);
-  browser = await launchChromium();
-  const { rows } = await t.database.query(`select id, full_name from customers`);
+  const { rows } = await s.t.database.query(`select id, full_name from customers`);
   giuliaId = rows.find((r: { full_name: string }) => r.full_name === 'Giulia Marchetti').id;
 });
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
 
-async function signIn(page: Page, sub: string, roles: string[]) {
-  await page.goto(`${base}/console`);
-  await page.getByLabel('Your name (subject)').fill(sub);
-  for (const role of roles) await page.getByRole('checkbox', { name: role, exact: true }).check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText(`Signed in as ${sub}`).waitFor();
-}
+const signIn = (page: Page, sub: string, roles: string[]) => signInAt(page, s.base, sub, roles);
 
 const shot = async (page: Page, name: string) => {
   if (SHOTS) await page.screenshot({ path: `docs/console/${name}.png` });
@@ -56,24 +39,24 @@ describe('the console’s history, View as and Policy screens', () => {
   it('finds who read a customer, names what a person read, previews as an assistant and replays a candidate', { timeout: 240_000 }, async () => {
     expect(MASK_EMAIL).not.toContain(AGENT_READS);
     // frank is an agent assigned to no customer: he reads Giulia with her phone masked.
-    const minted = await t.http({ method: 'POST', url: '/console/dev-token', payload: { sub: 'frank', roles: ['agent'] } });
+    const minted = await s.t.http({ method: 'POST', url: '/console/dev-token', payload: { sub: 'frank', roles: ['agent'] } });
     expect(minted.statusCode).toBe(200);
     const frank = minted.json().token as string;
-    const read = await t.http({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${frank}` } });
+    const read = await s.t.http({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${frank}` } });
     expect(read.statusCode).toBe(200);
     expect(read.json()._access.masked).toEqual(['phone']);
     // An admin exports every customer: the file that left is known by its hash.
-    const exporter = (await t.http({ method: 'POST', url: '/console/dev-token', payload: { sub: 'exporter', roles: ['admin'] } })).json().token as string;
-    const file = await t.http({ url: '/v1/customers/export?format=csv', headers: { authorization: `Bearer ${exporter}` } });
+    const exporter = (await s.t.http({ method: 'POST', url: '/console/dev-token', payload: { sub: 'exporter', roles: ['admin'] } })).json().token as string;
+    const file = await s.t.http({ url: '/v1/customers/export?format=csv', headers: { authorization: `Bearer ${exporter}` } });
     expect(file.statusCode).toBe(200);
     expect(file.body).toContain('Giulia Marchetti');
     const fileHash = createHash('sha256').update(file.rawPayload).digest('hex');
     // A checkpoint of the chain, as `npm run audit -- checkpoint` records one.
-    const checkpoint = await t.http({ method: 'POST', url: '/v1/audit/checkpoints', headers: { authorization: `Bearer ${exporter}` } });
+    const checkpoint = await s.t.http({ method: 'POST', url: '/v1/audit/checkpoints', headers: { authorization: `Bearer ${exporter}` } });
     expect(checkpoint.statusCode).toBe(201);
     const { checkpoint: checkpointLine } = checkpoint.json() as { checkpoint: string };
 
-    const { page, context, refused, problems } = await offlinePage(browser);
+    const { page, context, refused, problems } = await offlinePage(s.browser);
     try {
       await page.setViewportSize({ width: 1280, height: 900 });
       await signIn(page, 'olivia', ['admin', 'auditor']);
@@ -170,18 +153,12 @@ describe('the console’s history, View as and Policy screens', () => {
 
       // On a tablet the pages fit their width: only wide tables scroll, inside their own box.
       await page.setViewportSize({ width: 800, height: 1000 });
-      const fits = async () => {
-        const widths = await page.evaluate(() => {
-          const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-          return { scroll: root.scrollWidth, client: root.clientWidth };
-        });
-        expect(widths.scroll).toBeLessThanOrEqual(widths.client);
-      };
+      const fits = () => expectNoSidewaysScroll(page);
       await fits();
-      await page.goto(`${base}/console/history/record/Customer/${giuliaId}`);
+      await page.goto(`${s.base}/console/history/record/Customer/${giuliaId}`);
       await page.locator('tr[data-actor="frank"]').waitFor();
       await fits();
-      await page.goto(`${base}/console/history/person/frank`);
+      await page.goto(`${s.base}/console/history/person/frank`);
       await page.locator(`table.customers-read tr[data-id="${giuliaId}"]`).getByText('Giulia Marchetti').waitFor();
       await fits();
 
@@ -193,10 +170,10 @@ describe('the console’s history, View as and Policy screens', () => {
   });
 
   it('shows an auditor, who may not read customers, the ids they were shown as not visible to them, and no View as', { timeout: 180_000 }, async () => {
-    const gina = (await t.http({ method: 'POST', url: '/console/dev-token', payload: { sub: 'gina', roles: ['agent'] } })).json().token as string;
-    expect((await t.http({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${gina}` } })).statusCode).toBe(200);
+    const gina = (await s.t.http({ method: 'POST', url: '/console/dev-token', payload: { sub: 'gina', roles: ['agent'] } })).json().token as string;
+    expect((await s.t.http({ url: `/v1/customers/${giuliaId}`, headers: { authorization: `Bearer ${gina}` } })).statusCode).toBe(200);
 
-    const { page, context, refused, problems } = await offlinePage(browser);
+    const { page, context, refused, problems } = await offlinePage(s.browser);
     try {
       await signIn(page, 'aude', ['auditor']);
       expect(await page.getByRole('link', { name: 'View as' }).count()).toBe(0);

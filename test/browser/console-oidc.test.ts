@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_WAIT_MS, launchChromium, offlinePage } from '../helpers/browser.js';
 import { listenOnLoopback } from '../helpers/http-client.js';
-import { listenOidcProvider, type LoopbackOidcProvider } from '../helpers/oidc-provider.js';
+import { listenOidcProvider, throughProviderPages, type LoopbackOidcProvider } from '../helpers/oidc-provider.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -58,15 +58,7 @@ async function storage(page: Page) {
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 
 /** Through the provider's own pages: its login form, then its consent. */
-async function signInAtProvider(page: Page, login: string) {
-  await page.goto(`${base}/console`);
-  await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
-  await page.waitForURL((url) => url.origin === issuer);
-  await page.locator('input[name="login"]').fill(login);
-  await page.locator('input[name="password"]').fill('any password');
-  await page.getByRole('button', { name: 'Sign-in' }).click();
-  await page.getByRole('button', { name: 'Continue' }).click();
-}
+const signInAtProvider = (page: Page, login: string) => throughProviderPages(page, base, issuer, login);
 
 describe('the console signs in through OpenID Connect', () => {
   it('tells the page the public client’s settings, and lets it call the provider and nothing else', async () => {

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { projectFile } from '../../src/paths.js';
-import { BROWSER_WAIT_MS, launchChromium, offlinePage } from '../helpers/browser.js';
-import { listenOnLoopback } from '../helpers/http-client.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { BROWSER_WAIT_MS, offlinePage } from '../helpers/browser.js';
+import { asSignedIn, expectNoSidewaysScroll, openSubjectAccessReport, signIn as signInAt, useConsoleServer } from '../helpers/console-browser.js';
 
 // The Privacy and Access review pages in headless Chromium over a real service and
 // database (default policy, demo data): a privacy officer answers Giulia Marchetti's
@@ -13,38 +12,13 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 // signs it off; an assistant gets no Privacy page. CONSOLE_SCREENSHOTS=1 also writes the
 // screenshots of docs/console/.
 
-const DEV_AUTH = { AUTH_JWKS_URL: '', AUTH_ISSUER: '', AUTH_AUDIENCE: '', AUTH_DEV_SECRET: 'console-test-secret-0123456789-abcdefgh' };
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
 
-let t: TestApp;
-let browser: Browser;
-let base: string;
-beforeAll(async () => {
-  t = await startTestApp(DEV_AUTH);
-  base = await listenOnLoopback(t.app);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+const s = useConsoleServer();
 
-async function devToken(sub: string, ...roles: string[]): Promise<string> {
-  const res = await t.http({ method: 'POST', url: '/console/dev-token', payload: { sub, roles } });
-  expect(res.statusCode).toBe(200);
-  return res.json().token as string;
-}
-
-const call = (token: string, url: string, method: 'GET' | 'POST' = 'GET', payload?: object) =>
-  t.http({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
-
-async function signIn(page: Page, sub: string, roles: string[]) {
-  await page.goto(`${base}/console`);
-  await page.getByLabel('Your name (subject)').fill(sub);
-  for (const role of roles) await page.getByRole('checkbox', { name: role, exact: true }).check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText(`Signed in as ${sub}`).waitFor();
-}
+const devToken = (sub: string, ...roles: string[]) => s.devToken(sub, ...roles);
+const call = (token: string, url: string, method: 'GET' | 'POST' = 'GET', payload?: object) => s.call(token, url, method, payload);
+const signIn = (page: Page, sub: string, roles: string[]) => signInAt(page, s.base, sub, roles);
 
 /** The downloaded file's text, after clicking the button that makes it. */
 async function downloaded(page: Page, button: string): Promise<{ name: string; text: string }> {
@@ -60,11 +34,6 @@ async function shoot(page: Page, name: string, selector?: string) {
   await page.screenshot({ path: projectFile('docs', 'console', name) });
 }
 
-const noSidewaysScroll = (page: Page) =>
-  page.evaluate(() => {
-    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-    return root.scrollWidth <= root.clientWidth;
-  });
 
 describe('the Privacy page', () => {
   it('lets a privacy officer answer an access request, erase a customer, and read retention, inventory and a breach scope', { timeout: 300_000 }, async () => {
@@ -80,17 +49,12 @@ describe('the Privacy page', () => {
     expect(created.statusCode, created.body).toBe(201);
     const erin = created.json().id as string;
 
-    const { page, context, refused, problems } = await offlinePage(browser);
+    const { page, context, refused, problems } = await offlinePage(s.browser);
     try {
       await page.setViewportSize({ width: 1280, height: 800 });
       await signIn(page, 'dora', ['dpo']);
-      await page.getByRole('link', { name: 'Privacy', exact: true }).click();
-      await page.getByRole('heading', { name: 'Subject access and erasure' }).waitFor();
-
       // Giulia's subject access report: found by her name, her booking, and who saw her data.
-      await page.getByLabel('Value', { exact: true }).fill('Giulia Marchetti');
-      await page.getByRole('button', { name: 'Find', exact: true }).click();
-      await page.getByRole('heading', { name: /Subject access report: Customer/ }).waitFor();
+      await openSubjectAccessReport(page, 'Giulia Marchetti');
       expect(await page.locator('.report [data-field="fullName"] dd').first().innerText()).toBe('Giulia Marchetti');
       expect(await page.locator('.report [data-field="iban"]').first().getAttribute('data-state')).toBe('clear');
       await page.locator('[data-children="Booking"]').getByText('Balayage').waitFor();
@@ -137,7 +101,7 @@ describe('the Privacy page', () => {
       await receipt.getByRole('heading', { name: 'Erasure receipt' }).waitFor();
       expect(await receipt.locator('tr[data-resource="Customer"]').innerText()).toMatch(/email/);
       const seq = await receipt.locator('[data-seq]').innerText();
-      const { rows } = await t.database.query(`select seq::text as seq, action, outcome, resource_ids from audit_events where action = 'subject.erased' and outcome = 'allowed'`);
+      const { rows } = await s.t.database.query(`select seq::text as seq, action, outcome, resource_ids from audit_events where action = 'subject.erased' and outcome = 'allowed'`);
       expect(rows).toEqual([{ seq, action: 'subject.erased', outcome: 'allowed', resource_ids: [erin] }]);
       expect(await receipt.innerText()).toContain('Customer asked to be forgotten');
       await shoot(page, 'privacy-erasure-receipt-1280.png', '.receipt');
@@ -170,7 +134,7 @@ describe('the Privacy page', () => {
 
       // On a tablet the page fits its width.
       await page.setViewportSize({ width: 800, height: 1000 });
-      expect(await noSidewaysScroll(page)).toBe(true);
+      await expectNoSidewaysScroll(page);
 
       expect(refused).toEqual([]);
       // The browser logs the refused erasure's 409 (the hold) as a failed load: that one is expected.
@@ -181,28 +145,22 @@ describe('the Privacy page', () => {
   });
 
   it('is not offered to an assistant, and its API refuses them', { timeout: 120_000 }, async () => {
-    const { page, context, refused, problems } = await offlinePage(browser);
-    try {
-      await signIn(page, 'rita', ['assistant']);
+    await asSignedIn(s, 'rita', ['assistant'], async (page) => {
       await page.getByRole('link', { name: 'Records' }).waitFor();
       expect(await page.getByRole('link', { name: 'Privacy' }).count()).toBe(0);
       expect(await page.getByRole('link', { name: 'Access review' }).count()).toBe(0);
-      await page.goto(`${base}/console/privacy`);
+      await page.goto(`${s.base}/console/privacy`);
       await page.getByText('your role does not open it').waitFor();
       const token = await devToken('rita', 'assistant');
       expect((await call(token, '/v1/retention')).statusCode).toBe(403);
-      expect(refused).toEqual([]);
-      expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
 describe('the Access review page', () => {
   it('lets an auditor review access, download it and sign it off', { timeout: 180_000 }, async () => {
     expect((await call(await devToken('alice', 'agent'), '/v1/customers?limit=1')).statusCode).toBe(200);
-    const { page, context, refused, problems } = await offlinePage(browser);
+    const { page, context, refused, problems } = await offlinePage(s.browser);
     try {
       await page.setViewportSize({ width: 1280, height: 800 });
       await signIn(page, 'aude', ['auditor']);
@@ -221,7 +179,7 @@ describe('the Access review page', () => {
       await done.waitFor();
       expect(await done.innerText()).toContain('Attested by aude');
       const eventId = await done.getAttribute('data-attestation');
-      const { rows } = await t.database.query(`select actor_sub, details from audit_events where event_id = $1`, [eventId]);
+      const { rows } = await s.t.database.query(`select actor_sub, details from audit_events where event_id = $1`, [eventId]);
       expect(rows).toEqual([{ actor_sub: 'aude', details: { scope: { days: 90, roles: ['agent'] }, note: 'Quarterly review: agents keep their rights.' } }]);
       await shoot(page, 'access-review-1280.png', 'h1');
       expect(refused).toEqual([]);

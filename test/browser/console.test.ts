@@ -2,61 +2,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { consolePlugin } from '../../src/console/console.plugin.js';
 import { loadConfig } from '../../src/config.js';
-import { BROWSER_WAIT_MS, launchChromium, offlinePage } from '../helpers/browser.js';
+import { BROWSER_WAIT_MS, offlinePage } from '../helpers/browser.js';
+import { disableFromPeople, expectNoSidewaysScroll, signIn, useConsoleServer, storedTokens } from '../helpers/console-browser.js';
 import { listenOnLoopback, socketClient } from '../helpers/http-client.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // The service as `npm start` runs it in development: dev tokens, no identity provider.
-const DEV_AUTH = { AUTH_JWKS_URL: '', AUTH_ISSUER: '', AUTH_AUDIENCE: '', AUTH_DEV_SECRET: 'console-test-secret-0123456789-abcdefgh' };
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-const TOKEN_KEY = 'fieldguard.console.session';
 
-let t: TestApp;
-let browser: Browser;
-let base: string;
-beforeAll(async () => {
-  t = await startTestApp(DEV_AUTH);
-  base = await listenOnLoopback(t.app);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+const s = useConsoleServer();
 
-/** A development token from the console's own sign-in door. */
-async function devToken(sub: string, ...roles: string[]): Promise<string> {
-  const res = await t.http({ method: 'POST', url: '/console/dev-token', payload: { sub, roles } });
-  expect(res.statusCode).toBe(200);
-  return res.json().token as string;
-}
-
-const get = (token: string, url: string) => t.http({ url, headers: { authorization: `Bearer ${token}` } });
-
-/** Signs in through the role picker and waits for the records screen. */
-async function signIn(page: Page, sub: string, roles: string[]) {
-  await page.goto(`${base}/console`);
-  await page.getByLabel('Your name (subject)').fill(sub);
-  for (const role of roles) await page.getByRole('checkbox', { name: role, exact: true }).check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText(`Signed in as ${sub}`).waitFor();
-}
-
-async function storedTokens(page: Page) {
-  // Runs in the page (the test's own tsconfig has no DOM types).
-  return page.evaluate((key) => {
-    const window = globalThis as unknown as { localStorage: object; sessionStorage: { getItem(key: string): string | null } };
-    return { local: JSON.stringify(window.localStorage), session: window.sessionStorage.getItem(key) };
-  }, TOKEN_KEY);
-}
+const devToken = (sub: string, ...roles: string[]) => s.devToken(sub, ...roles);
+const get = (token: string, url: string) => s.call(token, url);
 
 describe('the console is served with a strict CSP', () => {
   it('answers /console, its client routes and its hashed assets with the console CSP and nothing inline', async () => {
-    const index = await t.http({ url: '/console' });
+    const index = await s.t.http({ url: '/console' });
     expect(index.statusCode).toBe(200);
     expect(index.headers['content-type']).toMatch(/^text\/html/);
     expect(index.headers['content-security-policy']).toBe(CSP);
@@ -67,33 +30,33 @@ describe('the console is served with a strict CSP', () => {
     expect(assets.some((a) => a.endsWith('.js'))).toBe(true);
     expect(assets.some((a) => a.endsWith('.css'))).toBe(true);
     for (const asset of assets) {
-      const res = await t.http({ url: asset });
+      const res = await s.t.http({ url: asset });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-security-policy']).toBe(CSP);
       expect(res.headers['cache-control']).toContain('immutable');
     }
-    const route = await t.http({ url: '/console/records/customers' });
+    const route = await s.t.http({ url: '/console/records/customers' });
     expect(route.statusCode).toBe(200);
     expect(route.body).toBe(index.body);
     expect(route.headers['content-security-policy']).toBe(CSP);
   });
 
   it('serves no file outside its build', async () => {
-    const index = (await t.http({ url: '/console' })).body;
+    const index = (await s.t.http({ url: '/console' })).body;
     for (const url of ['/console/assets/..%2F..%2Fpackage.json', '/console/assets/index.html', '/console/assets/nothing-here.js', '/console/assets/%2e%2e', '/console/..%2F..%2Fpackage.json']) {
-      const res = await t.http({ url });
+      const res = await s.t.http({ url });
       // A missing asset is 404; anything else under /console is a client route, answered by the index.
       if (res.statusCode !== 404) expect(res.body, url).toBe(index);
       expect(res.body, url).not.toContain('"name": "fieldguard"');
     }
-    expect((await t.http({ url: '/console/assets/nothing-here.js' })).statusCode).toBe(404);
+    expect((await s.t.http({ url: '/console/assets/nothing-here.js' })).statusCode).toBe(404);
   });
 
   it('mints development tokens only for roles of the running policy, with bounded input', async () => {
-    const roles = (await t.http({ url: '/console/dev-token' })).json().roles;
+    const roles = (await s.t.http({ url: '/console/dev-token' })).json().roles;
     expect(roles).toEqual(['admin', 'agent', 'assistant', 'auditor', 'dpo', 'manager']);
     for (const payload of [{ sub: 'rita', roles: ['root'] }, { sub: 'rita', roles: [] }, { sub: 'x'.repeat(65), roles: ['agent'] }, { sub: 'rita', roles: ['agent'], ttl: 99 }]) {
-      const res = await t.http({ method: 'POST', url: '/console/dev-token', payload });
+      const res = await s.t.http({ method: 'POST', url: '/console/dev-token', payload });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(res.json().code).toBe('VALIDATION_FAILED');
     }
@@ -136,10 +99,10 @@ describe('the console is served with a strict CSP', () => {
 
 describe('the console in Chromium', () => {
   it('shows an assistant masked fields marked as masked, withheld ones as withheld, and no People page', { timeout: 180_000 }, async () => {
-    const { page, context, refused, problems } = await offlinePage(browser);
+    const { page, context, refused, problems } = await offlinePage(s.browser);
     try {
       // Keyboard only: Enter in the name field submits; with no role ticked, the page says so.
-      await page.goto(`${base}/console`);
+      await page.goto(`${s.base}/console`);
       const name = page.getByLabel('Your name (subject)');
       await name.fill('rita');
       await name.press('Enter');
@@ -162,14 +125,10 @@ describe('the console in Chromium', () => {
 
       // On a tablet the page fits its width: nothing scrolls sideways but a wide table, inside its own box.
       await page.setViewportSize({ width: 800, height: 1000 });
-      const widths = await page.evaluate(() => {
-        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-        return { scroll: root.scrollWidth, client: root.clientWidth };
-      });
-      expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+      await expectNoSidewaysScroll(page);
 
       // The People page is not offered, and the API behind it refuses the assistant anyway.
-      await page.goto(`${base}/console/people`);
+      await page.goto(`${s.base}/console/people`);
       await page.getByText('your role does not open it').waitFor();
       const token = (await storedTokens(page)).session!;
       expect((await get(token, '/v1/principals')).statusCode).toBe(403);
@@ -197,7 +156,7 @@ describe('the console in Chromium', () => {
     const target = customers.find((c) => c.privacyLevel === 'standard' && c.iban)!;
     expect(target).toBeDefined();
     expect((await get(agent, `/v1/customers/${target.id}`)).json()._access.withheld).toContain('iban');
-    const asked = await t.http({
+    const asked = await s.t.http({
       method: 'POST',
       url: '/v1/access-requests',
       headers: { authorization: `Bearer ${agent}` },
@@ -206,9 +165,9 @@ describe('the console in Chromium', () => {
     expect(asked.statusCode).toBe(201);
     const requestId = asked.json().id as string;
 
-    const { page, context, refused, problems } = await offlinePage(browser);
+    const { page, context, refused, problems } = await offlinePage(s.browser);
     try {
-      await signIn(page, 'olivia', ['admin', 'manager']);
+      await signIn(page, s.base, 'olivia', ['admin', 'manager']);
       await page.getByRole('link', { name: 'Customer', exact: true }).click();
       await page.locator(`a[href="/console/records/customers/${target.id}"]`).click();
       const iban = page.locator('[data-field="iban"]');
@@ -217,11 +176,7 @@ describe('the console in Chromium', () => {
       expect(await iban.locator('dd').innerText()).toBe(target.iban);
 
       await page.getByRole('link', { name: 'People' }).click();
-      const row = page.locator('tr[data-sub="lee"]');
-      await row.getByRole('button', { name: 'Disable…' }).click();
-      await row.getByLabel('Reason to disable lee').fill('Left the company');
-      await row.getByRole('button', { name: 'Disable', exact: true }).click();
-      await row.getByText('disabled', { exact: true }).waitFor();
+      await disableFromPeople(page, 'lee', 'Left the company');
       const refusedCall = await get(leaver, '/v1/customers?limit=1');
       expect(refusedCall.statusCode).toBe(401);
       expect(refusedCall.json().code).toBe('PRINCIPAL_DISABLED');

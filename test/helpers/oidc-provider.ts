@@ -80,6 +80,12 @@ export async function listenOidcProvider(): Promise<LoopbackOidcProvider> {
 
 /** Signs in at the console through the provider's own pages: its login form, then its consent. */
 export async function signInThroughProvider(page: Page, consoleBase: string, issuer: string, login: string) {
+  await throughProviderPages(page, consoleBase, issuer, login);
+  await page.getByText(`Signed in as ${login}`).waitFor();
+}
+
+/** From the console's sign-in page through the provider's login and consent, up to the way back (whatever it brings). */
+export async function throughProviderPages(page: Page, consoleBase: string, issuer: string, login: string) {
   await page.goto(`${consoleBase}/console`);
   await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
   await page.waitForURL((url) => url.origin === issuer);
@@ -87,5 +93,4 @@ export async function signInThroughProvider(page: Page, consoleBase: string, iss
   await page.locator('input[name="password"]').fill('any password');
   await page.getByRole('button', { name: 'Sign-in' }).click();
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByText(`Signed in as ${login}`).waitFor();
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { api, errorWords, type ModelView } from './api.js';
 import { BASE, navigate, segmentsOf, usePath } from './router.js';
 import { currentSession, onSessionChange, signOut, type Session } from './session.js';
@@ -34,6 +34,37 @@ export function Link({ to, children, current }: { to: string; children: ReactNod
   );
 }
 
+/** Each page's name: in the navigation and in the tab's title. */
+const PAGE_LABELS: Record<string, string> = {
+  records: 'Records',
+  people: 'People',
+  activity: 'Activity',
+  'view-as': 'View as',
+  policy: 'Policy',
+  privacy: 'Privacy',
+  'access-review': 'Access review',
+  history: 'History',
+};
+
+/**
+ * What a full page load tells a screen reader, after an in-console navigation: the tab's
+ * title names the page, and the focus moves to the page's content (not on the first
+ * render, where the browser starts at the top anyway).
+ */
+function useAnnouncedPage(path: string, label: string | undefined) {
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = label ? `${label} · fieldguard console` : 'fieldguard console';
+  }, [label]);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus();
+  }, [path]);
+}
+
 /** The Privacy page opens to whoever holds one of the privacy officer's rights. */
 const privacyShown = (may: ModelView['you']['may'] | undefined) => Boolean(may && (may.readSubjects || may.eraseSubjects || may.holdSubjects || may.readInventory || may.readIncidents));
 
@@ -54,18 +85,20 @@ export function App() {
     return () => abort.abort();
   }, [session]);
 
+  const [page = 'records', ...rest] = segmentsOf(path);
+  useAnnouncedPage(path, session ? PAGE_LABELS[page] : undefined);
+
   if (path === CALLBACK_PATH) return <Callback />;
   if (!session) return <SignIn />;
-  const [page = 'records', ...rest] = segmentsOf(path);
   const may = model?.you.may;
   const nav = [
-    { page: 'records', label: 'Records', shown: true },
-    { page: 'people', label: 'People', shown: may?.listPeople ?? false },
-    { page: 'activity', label: 'Activity', shown: may?.readActivity ?? false },
-    { page: 'view-as', label: 'View as', shown: may?.previewPolicy ?? false },
-    { page: 'policy', label: 'Policy', shown: may?.readPolicy ?? false },
-    { page: 'privacy', label: 'Privacy', shown: privacyShown(may) },
-    { page: 'access-review', label: 'Access review', shown: may?.accessReview ?? false },
+    { page: 'records', shown: true },
+    { page: 'people', shown: may?.listPeople ?? false },
+    { page: 'activity', shown: may?.readActivity ?? false },
+    { page: 'view-as', shown: may?.previewPolicy ?? false },
+    { page: 'policy', shown: may?.readPolicy ?? false },
+    { page: 'privacy', shown: privacyShown(may) },
+    { page: 'access-review', shown: may?.accessReview ?? false },
   ];
 
   let body: ReactNode;
@@ -94,7 +127,7 @@ export function App() {
               .map((n) => (
                 <li key={n.page}>
                   <Link to={`${BASE}/${n.page}`} current={page === n.page}>
-                    {n.label}
+                    {PAGE_LABELS[n.page]}
                   </Link>
                 </li>
               ))}

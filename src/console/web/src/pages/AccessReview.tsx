@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { api, errorWords } from '../api.js';
 import { DownloadButton } from './Privacy.js';
+import { Problem, TableWrap } from './ui.js';
 
 const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
 
@@ -60,11 +61,7 @@ export function AccessReview() {
           Download (.csv)
         </DownloadButton>
       </form>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
       {busy && !review && <p aria-live="polite">Reading the audit trail…</p>}
       {review && (
         <>
@@ -77,7 +74,7 @@ export function AccessReview() {
             {review.people.length === 0 ? (
               <p className="empty">Nobody used the service in this window. Widen the window, or come back once people have worked.</p>
             ) : (
-              <div className="table-wrap">
+              <TableWrap label="People seen in the window">
                 <table>
                   <thead>
                     <tr>
@@ -102,7 +99,7 @@ export function AccessReview() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             )}
           </section>
           {review.notSeen.people.length > 0 && (
@@ -197,11 +194,7 @@ function AttestForm({ days }: { days: number }) {
           </button>
         </form>
       )}
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
     </section>
   );
 }

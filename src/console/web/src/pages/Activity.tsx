@@ -1,9 +1,9 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { api, errorWords } from '../api.js';
 import { ChainState } from './Chain.js';
-import { Link } from '../App.js';
-import { personPath } from './History.js';
+import { EventTable, flaggedSummary } from './events.js';
 import type { TrailEvent } from './trail.js';
+import { Problem } from './ui.js';
 
 /** An audit event as the feed publishes it (field names, never values). */
 type AuditEvent = TrailEvent;
@@ -133,74 +133,40 @@ export function Activity() {
           <button type="submit">Show</button>
         </div>
       </form>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
       {!events && !problem && <p aria-live="polite">Loading…</p>}
       {events && (
         <p className="muted" aria-live="polite">
-          {events.length} event{events.length === 1 ? '' : 's'}, newest first{events.length >= KEEP ? ` (the latest ${KEEP})` : ''}; updated {updated}, live.
+          {events.length} event{events.length === 1 ? '' : 's'}, newest first{events.length >= KEEP ? ` (the latest ${KEEP})` : ''}; updated {updated}, live. {flaggedSummary(events)}
         </p>
       )}
       {events && events.length === 0 && !problem && <p className="empty">No event matches. Widen the time range or clear a filter; new events appear here as they happen.</p>}
       {events && events.length > 0 && (
-        <div className="table-wrap">
-          <table className="activity">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Person</th>
-                <th scope="col">Action</th>
-                <th scope="col">What</th>
-                <th scope="col">Fields</th>
-                <th scope="col">Outcome</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e) => (
-                <tr key={e.eventId} data-action={e.action} className={e.details?.breakGlass || e.details?.anomaly || e.action.startsWith('anomaly.') ? 'flagged' : undefined}>
-                  <td>{new Date(e.occurredAt).toLocaleString()}</td>
-                  <td>
-                    {e.actor.sub ? <Link to={personPath(e.actor.sub)}>{e.actor.sub}</Link> : <span className="muted">unknown</span>}
-                    {e.actor.roles.length > 0 && <div className="muted">{e.actor.roles.join(', ')}</div>}
-                  </td>
-                  <td>
-                    <code>{e.action}</code>
-                    {Boolean(e.details?.breakGlass) && <span className="badge withheld">break-glass</span>}
-                    {e.action.startsWith('anomaly.') && <span className="badge withheld">anomaly</span>}
-                    {typeof e.details?.sha256 === 'string' && (
-                      <div className="muted">
-                        file sha256 <code className="hash">{e.details.sha256}</code>
-                      </div>
-                    )}
-                    {e.action === 'export' && e.outcome === 'allowed' && <ExportFile events={events} exportId={e.eventId} />}
-                  </td>
-                  <td>
-                    {e.resourceType}
-                    {e.resourceIds.length > 0 && (
-                      <div className="muted ids">
-                        {e.resourceIds.slice(0, 3).join(', ')}
-                        {e.resourceIds.length > 3 && ` and ${e.resourceIds.length - 3} more`}
-                      </div>
-                    )}
-                  </td>
-                  <td className="fields">
-                    {e.fields.clear.length > 0 && <div>clear: {e.fields.clear.join(', ')}</div>}
-                    {e.fields.masked.length > 0 && <div>masked: {e.fields.masked.join(', ')}</div>}
-                    {e.fields.withheld.length > 0 && <div>withheld: {e.fields.withheld.join(', ')}</div>}
-                    {e.fields.written.length > 0 && <div>written: {e.fields.written.join(', ')}</div>}
-                  </td>
-                  <td>
-                    <span className={`badge ${e.outcome === 'allowed' ? 'ok' : 'withheld'}`}>{e.outcome}</span>
-                    {e.reason && e.outcome === 'denied' && <div className="muted">{e.reason}</div>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <EventTable
+          label="Activity events"
+          events={events}
+          under={(e) => (
+            <>
+              {typeof e.details?.sha256 === 'string' && (
+                <div className="muted">
+                  file sha256 <code className="hash">{e.details.sha256}</code>
+                </div>
+              )}
+              {e.action === 'export' && e.outcome === 'allowed' && <ExportFile events={events} exportId={e.eventId} />}
+            </>
+          )}
+          what={(e) => (
+            <>
+              {e.resourceType}
+              {e.resourceIds.length > 0 && (
+                <div className="muted ids">
+                  {e.resourceIds.slice(0, 3).join(', ')}
+                  {e.resourceIds.length > 3 && ` and ${e.resourceIds.length - 3} more`}
+                </div>
+              )}
+            </>
+          )}
+        />
       )}
     </>
   );

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorWords } from '../api.js';
 import { readTrail, type TrailEvent } from './trail.js';
+import { Problem } from './ui.js';
 
 interface Verify {
   ok: boolean;
@@ -47,11 +48,7 @@ export function ChainState() {
     <section className={`chain ${report ? (report.ok ? 'intact' : 'broken') : ''}`} aria-labelledby="chain-title" aria-busy={busy}>
       <h2 id="chain-title">Audit chain</h2>
       {busy && <p aria-live="polite">Verifying every link of the chain…</p>}
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
       {report && !busy && (
         <p className="chain-state" aria-live="polite">
           {report.ok ? (
@@ -66,7 +63,14 @@ export function ChainState() {
             </>
           ) : (
             <>
-              <span className="badge withheld">broken</span> {report.verified} events verified, then seq {report.firstBroken?.seq}: {report.firstBroken?.problem}. Tell your security contact; see docs/audit.md.
+              <span className="badge withheld">broken</span> The audit trail has been changed: it breaks at seq <strong data-broken-seq={report.firstBroken?.seq}>{report.firstBroken?.seq}</strong>
+              {report.firstBroken?.eventId && (
+                <>
+                  {' '}
+                  (event <code>{report.firstBroken.eventId}</code>)
+                </>
+              )}
+              , where {report.firstBroken?.problem ?? 'the link does not hold'}. The {report.verified} events before it verify; from there on the trail cannot be trusted. Tell your security contact (see docs/audit.md).
             </>
           )}
         </p>

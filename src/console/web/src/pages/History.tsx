@@ -2,12 +2,13 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { api, errorWords, type ModelView } from '../api.js';
 import { Link } from '../App.js';
 import { BASE } from '../router.js';
+import { EventTable, FieldLists, flaggedSummary } from './events.js';
+import { Problem, TableWrap } from './ui.js';
 import { exportEnds, nameRecords, NAME_BATCH, readTrail, type ExportEnd, type RecordName, type TrailEvent } from './trail.js';
 
 /** Pages of the feed read for one record's history: 1000 events at most. */
 const RECORD_PAGES = 10;
 
-export const personPath = (sub: string) => `${BASE}/history/person/${encodeURIComponent(sub)}`;
 export const recordHistoryPath = (type: string, id: string) => `${BASE}/history/record/${encodeURIComponent(type)}/${encodeURIComponent(id)}`;
 
 /** A record's name as the viewer may see it, never mistaken for data when it is not. */
@@ -24,19 +25,6 @@ export function NameOf({ name }: { name: RecordName | undefined }) {
         </span>
       )}
     </span>
-  );
-}
-
-export function FieldLists({ fields }: { fields: TrailEvent['fields'] }) {
-  const none = !fields.clear.length && !fields.masked.length && !fields.withheld.length && !fields.written.length;
-  return (
-    <>
-      {fields.clear.length > 0 && <div data-kind="clear">clear: {fields.clear.join(', ')}</div>}
-      {fields.masked.length > 0 && <div data-kind="masked">masked: {fields.masked.join(', ')}</div>}
-      {fields.withheld.length > 0 && <div data-kind="withheld">withheld: {fields.withheld.join(', ')}</div>}
-      {fields.written.length > 0 && <div data-kind="written">written: {fields.written.join(', ')}</div>}
-      {none && <span className="muted">none</span>}
-    </>
   );
 }
 
@@ -98,66 +86,34 @@ export function RecordHistory({ model, type, id }: { model: ModelView; type: str
       <p>
         {type} <code>{id}</code>: <NameOf name={name} />
       </p>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
       {!events && !problem && <p aria-live="polite">Reading the audit trail for this record…</p>}
       {events && (
         <p className="muted" aria-live="polite">
           {events.length} event{events.length === 1 ? '' : 's'} by {people} {people === 1 ? 'person' : 'people'}, newest first
-          {more ? `; the trail holds more than ${RECORD_PAGES * 100}: only the oldest ${RECORD_PAGES * 100} are shown, use Activity with a time range for the rest` : ''}.
+          {more ? `; the trail holds more than ${RECORD_PAGES * 100}: only the oldest ${RECORD_PAGES * 100} are shown, use Activity with a time range for the rest` : ''}. {flaggedSummary(events)}
         </p>
       )}
       {events && events.length === 0 && !problem && (
         <p className="empty">Nobody has read, listed, exported or changed this record since the audit trail began. Every access to it appears here as it happens.</p>
       )}
       {events && events.length > 0 && (
-        <div className="table-wrap">
-          <table className="activity history">
-            <caption className="visually-hidden">Audit events naming this record</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">How</th>
-                <th scope="col">Action</th>
-                <th scope="col">Fields</th>
-                <th scope="col">Outcome</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e) => (
-                <tr key={e.eventId} data-action={e.action} data-actor={e.actor.sub ?? ''} className={e.details?.breakGlass || e.action.startsWith('anomaly.') ? 'flagged' : undefined}>
-                  <td>{new Date(e.occurredAt).toLocaleString()}</td>
-                  <td>
-                    {e.actor.sub ? <Link to={personPath(e.actor.sub)}>{e.actor.sub}</Link> : <span className="muted">unknown</span>}
-                    {e.actor.roles.length > 0 && <div className="muted">{e.actor.roles.join(', ')}</div>}
-                  </td>
-                  <td>{e.channel}</td>
-                  <td>
-                    <code>{e.action}</code>
-                    {Boolean(e.details?.breakGlass) && <span className="badge withheld">break-glass</span>}
-                    {e.resourceIds.length > 1 && <div className="muted">with {e.resourceIds.length - 1} other record{e.resourceIds.length === 2 ? '' : 's'}</div>}
-                    {e.action === 'export' && e.outcome === 'allowed' && (
-                      <div className="export-file">
-                        <FileHash end={ends.get(e.eventId)} />
-                      </div>
-                    )}
-                  </td>
-                  <td className="fields">
-                    <FieldLists fields={e.fields} />
-                  </td>
-                  <td>
-                    <span className={`badge ${e.outcome === 'allowed' ? 'ok' : 'withheld'}`}>{e.outcome}</span>
-                    {e.reason && e.outcome === 'denied' && <div className="muted">{e.reason}</div>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <EventTable
+          label="Audit events naming this record"
+          className="history"
+          events={events}
+          channel
+          under={(e) => (
+            <>
+              {e.resourceIds.length > 1 && <div className="muted">with {e.resourceIds.length - 1} other record{e.resourceIds.length === 2 ? '' : 's'}</div>}
+              {e.action === 'export' && e.outcome === 'allowed' && (
+                <div className="export-file">
+                  <FileHash end={ends.get(e.eventId)} />
+                </div>
+              )}
+            </>
+          )}
+        />
       )}
     </>
   );
@@ -241,11 +197,7 @@ export function PersonHistory({ model, sub }: { model: ModelView; sub: string })
           <button type="submit">Show</button>
         </div>
       </form>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
       {!report && !problem && <p aria-live="polite">Building {sub}’s report from the audit trail…</p>}
       {report && (
         <>
@@ -276,7 +228,7 @@ export function PersonHistory({ model, sub }: { model: ModelView; sub: string })
               <p className="muted" aria-live="polite">
                 {naming ? 'Reading the names you may see…' : `Names are read as you see them (masked stays masked); ${names.size} of ${report.customers.count} named.`}
               </p>
-              <div className="table-wrap">
+              <TableWrap label="Customers they were shown">
                 <table className="customers-read">
                   <thead>
                     <tr>
@@ -301,7 +253,7 @@ export function PersonHistory({ model, sub }: { model: ModelView; sub: string })
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               {report.customers.ids.some((id) => !names.has(id)) && (
                 <button type="button" disabled={naming} onClick={() => void nameMore()}>
                   Name the next {NAME_BATCH}
@@ -313,7 +265,7 @@ export function PersonHistory({ model, sub }: { model: ModelView; sub: string })
           {Object.keys(report.fields).length > 0 && (
             <section aria-labelledby="fields-used">
               <h2 id="fields-used">Fields they were shown</h2>
-              <div className="table-wrap">
+              <TableWrap label="Fields they were shown">
                 <table>
                   <thead>
                     <tr>
@@ -332,14 +284,14 @@ export function PersonHistory({ model, sub }: { model: ModelView; sub: string })
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             </section>
           )}
 
           {report.exports.length > 0 && (
             <section aria-labelledby="exports">
               <h2 id="exports">Exports</h2>
-              <div className="table-wrap">
+              <TableWrap label="Exports">
                 <table>
                   <thead>
                     <tr>
@@ -373,7 +325,7 @@ export function PersonHistory({ model, sub }: { model: ModelView; sub: string })
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             </section>
           )}
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { api, errorWords, type AccessRequest, type ModelView, type Page, type Principal } from '../api.js';
+import { Pager, Problem, TableWrap, useCursorPages } from './ui.js';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
@@ -15,11 +16,11 @@ export function People({ model }: { model: ModelView }) {
 }
 
 function Principals({ manage, self }: { manage: boolean; self: string }) {
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const pages = useCursorPages();
   const [page, setPage] = useState<Page<Principal> | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [changing, setChanging] = useState<string | null>(null);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const { cursor } = pages;
 
   const load = useCallback(() => {
     const query = new URLSearchParams({ limit: '50', ...(cursor ? { cursor } : {}) });
@@ -30,15 +31,11 @@ function Principals({ manage, self }: { manage: boolean; self: string }) {
   return (
     <section aria-labelledby="people-heading">
       <h2 id="people-heading">Everyone the service has seen</h2>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
       {!page && !problem && <p aria-live="polite">Loading…</p>}
       {page && page.items.length === 0 && <p className="empty">Nobody has called the service yet. People appear here after their first request.</p>}
       {page && page.items.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Everyone the service has seen">
           <table>
             <thead>
               <tr>
@@ -80,16 +77,9 @@ function Principals({ manage, self }: { manage: boolean; self: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
-      <div className="pager">
-        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button type="button" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}>
-          Next page
-        </button>
-      </div>
+      <Pager pages={pages} nextCursor={page?.nextCursor} />
     </section>
   );
 }
@@ -117,11 +107,7 @@ function StatusForm({ principal, onDone }: { principal: Principal; onDone: () =>
       <button type="button" onClick={onDone}>
         Cancel
       </button>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
     </form>
   );
 }
@@ -140,11 +126,7 @@ function Requests() {
   return (
     <section aria-labelledby="requests-heading">
       <h2 id="requests-heading">Access requests</h2>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
       {!items && !problem && <p aria-live="polite">Loading…</p>}
       {items && items.length === 0 && <p className="empty">No request waits for you. When a colleague asks to see a masked field, the request appears here to approve or deny.</p>}
       {items && items.length > 0 && (
@@ -199,11 +181,7 @@ function RequestItem({ request, onDone }: { request: AccessRequest; onDone: () =
           </button>
         )}
       </div>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
     </li>
   );
 }

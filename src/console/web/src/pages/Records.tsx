@@ -4,6 +4,7 @@ import { Link } from '../App.js';
 import { BASE } from '../router.js';
 import { FieldValue, stateOf } from './fields.js';
 import { recordHistoryPath } from './History.js';
+import { Pager, Problem, TableWrap, useCursorPages } from './ui.js';
 
 const PAGE_SIZE = 25;
 /** Columns in the list; the record view shows every field. */
@@ -46,11 +47,10 @@ export function Records({ model, rest }: { model: ModelView; rest: string[] }) {
 }
 
 function RecordList({ resource }: { resource: ModelResource }) {
-  // The cursors of the pages before this one, to go back.
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const pages = useCursorPages();
   const [page, setPage] = useState<Page<RecordJson> | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const { cursor } = pages;
   const columns = resource.fields.filter((f) => f.type !== 'file').slice(0, LIST_COLUMNS);
 
   useEffect(() => {
@@ -66,15 +66,11 @@ function RecordList({ resource }: { resource: ModelResource }) {
   return (
     <>
       <h2>{resource.plural}</h2>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
       {!page && !problem && <p aria-live="polite">Loading…</p>}
       {page && page.items.length === 0 && <p className="empty">No {resource.plural} you may see yet. Records appear here once they are created through the API.</p>}
       {page && page.items.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label={resource.plural}>
           <table>
             <caption className="visually-hidden">{resource.plural} as you see them</caption>
             <thead>
@@ -105,16 +101,9 @@ function RecordList({ resource }: { resource: ModelResource }) {
               })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
-      <div className="pager">
-        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button type="button" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}>
-          Next page
-        </button>
-      </div>
+      <Pager pages={pages} nextCursor={page?.nextCursor} />
     </>
   );
 }
@@ -152,11 +141,7 @@ function RecordView({ resource, id, model }: { resource: ModelResource; id: stri
           )}
         </p>
       )}
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
       {!record && !problem && <p aria-live="polite">Loading…</p>}
       {record && (
         <dl className="record">

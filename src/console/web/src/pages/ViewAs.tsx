@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { api, errorWords, type ModelView, type Page, type Principal, type RecordJson } from '../api.js';
 import { FieldValue, stateOf } from './fields.js';
+import { Problem, TableWrap } from './ui.js';
 
 interface Preview {
   visible: boolean;
@@ -126,11 +127,7 @@ export function ViewAs({ model }: { model: ModelView }) {
           </button>
         </div>
       </form>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem problem={problem} />
       {!preview && !problem && !busy && <p className="empty">Pick one or more roles and a record, then “View”.</p>}
       {preview && asked && (
         <section aria-labelledby="preview-title">
@@ -138,7 +135,7 @@ export function ViewAs({ model }: { model: ModelView }) {
             {asked.resource} <code>{id}</code> as {asked.sub} ({asked.roles.join(', ')})
           </h2>
           {!preview.visible && <p className="empty">This record would not exist for them: their roles do not let them see it at all (the API answers 404). The rules below are what would apply if it did.</p>}
-          <div className="table-wrap">
+          <TableWrap label="The record as they would see it">
             <table className="preview">
               <thead>
                 <tr>
@@ -165,7 +162,7 @@ export function ViewAs({ model }: { model: ModelView }) {
                 })}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </section>
       )}
     </>
