@@ -2,7 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { api, errorWords, type ModelView } from '../api.js';
 import { Link } from '../App.js';
 import { BASE } from '../router.js';
-import { exportEnds, nameRecords, NAME_BATCH, readTrail, type ExportEnd, type RecordName, type TrailEvent } from './trail.js';
+import { exportEnds, exportIdOf, nameRecords, NAME_BATCH, readTrail, type ExportEnd, type RecordName, type TrailEvent } from './trail.js';
 
 /** Pages of the feed read for one record's history: 1000 events at most. */
 const RECORD_PAGES = 10;
@@ -73,7 +73,7 @@ export function RecordHistory({ model, type, id }: { model: ModelView; type: str
       const mine = read.events;
       setEvents(mine.reverse());
       setMore(read.more);
-      const exports = mine.filter((e) => e.action === 'export' && e.outcome === 'allowed');
+      const exports = mine.filter((e) => exportIdOf(e) !== null);
       if (exports.length > 0) setEnds(await exportEnds(exports, abort.signal));
     };
     run().catch((err) => {
@@ -140,9 +140,9 @@ export function RecordHistory({ model, type, id }: { model: ModelView; type: str
                     <code>{e.action}</code>
                     {Boolean(e.details?.breakGlass) && <span className="badge withheld">break-glass</span>}
                     {e.resourceIds.length > 1 && <div className="muted">with {e.resourceIds.length - 1} other record{e.resourceIds.length === 2 ? '' : 's'}</div>}
-                    {e.action === 'export' && e.outcome === 'allowed' && (
+                    {exportIdOf(e) !== null && (
                       <div className="export-file">
-                        <FileHash end={ends.get(e.eventId)} />
+                        <FileHash end={ends.get(exportIdOf(e)!)} />
                       </div>
                     )}
                   </td>
