@@ -192,7 +192,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   const cursors = createListCursors(() => loadCursorKey(db));
   cursors.preload();
-  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors, principalStatus: principalStatus.store, metrics, ...(options.clock ? { clock: options.clock } : {}) });
+  await app.register(guardPlugin, { db, policyStore, auditWriter, cursors, principalStatus: principalStatus.store, metrics, exportChunk: config.exportAuditChunk, ...(options.clock ? { clock: options.clock } : {}) });
   await app.register(healthRoutes, { principalStatus: principalStatus.store });
   await app.register(docsPlugin, { model: policy.model, production: config.nodeEnv === 'production' });
   await app.register(async (api) => {

@@ -22,6 +22,8 @@ export interface Config {
    * (its listener disconnected); after it, every request gets 503 until it is again.
    */
   principalStatusMaxStaleMs: number;
+  /** Record ids per audit event of an export: the rows the service holds at once while exporting. */
+  exportAuditChunk: number;
   database: DatabaseConfig;
   auth: AuthConfig;
   /** The web console's sign-in through the identity provider (OpenID Connect, a public client with PKCE); null when not configured. */
@@ -177,6 +179,7 @@ const schema = z.object({
   AUTH_JWKS_COOLDOWN_MS: millis(30_000),
   AUTH_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   PRINCIPAL_STATUS_MAX_STALE_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
+  EXPORT_AUDIT_CHUNK: z.coerce.number().int().min(1).max(100_000).default(1000),
   CORS_ORIGINS: origins.default([]),
   CONSOLE_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   CONSOLE_OIDC_CLIENT_ID: z.string().trim().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 visible ASCII characters').optional(),
@@ -288,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     documentMaxBytes: e.DOCUMENT_MAX_BYTES,
     principalStatusMaxStaleMs: e.PRINCIPAL_STATUS_MAX_STALE_MS,
+    exportAuditChunk: e.EXPORT_AUDIT_CHUNK,
     database: {
       poolMax: e.DATABASE_POOL_MAX,
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,

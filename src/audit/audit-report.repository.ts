@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../data/database.js';
+import { EXPORT_RECORDS, exportPlanned } from './export-events.js';
 
 /** One actor over a period; `from` null means since the first event. Both ends inclusive. */
 export interface ReportPeriod {
@@ -31,11 +32,11 @@ const inPeriod = (p: ReportPeriod, alias = 'audit_events'): RawBuilder<unknown> 
   sql`${sql.ref(`${alias}.actor_sub`)} = ${p.actor} and ${sql.ref(`${alias}.occurred_at`)} <= ${p.to}
       and ${p.from ? sql`${sql.ref(`${alias}.occurred_at`)} >= ${p.from}` : sql`true`}`;
 
-/** Distinct customer ids this actor was shown, in id order. */
+/** Distinct customer ids this actor was shown, in id order: an export's further chunks included. */
 export async function customersRead(db: Db, p: ReportPeriod): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
     select distinct r.id from audit_events, unnest(resource_ids) as r(id)
-    where ${inPeriod(p)} and ${READS} order by r.id`.execute(db);
+    where ${inPeriod(p)} and (${READS} or (resource_type = 'Customer' and outcome = 'allowed' and action = ${EXPORT_RECORDS})) order by r.id`.execute(db);
   return rows.map((r) => r.id);
 }
 
@@ -66,7 +67,7 @@ export async function exportsOf(db: Db, p: ReportPeriod): Promise<ReportExport[]
   }>`
     select e.event_id as "eventId", e.occurred_at as "occurredAt", e.channel,
            coalesce(e.details->>'format', substring(e.reason from 'format=([a-z]+)')) as format,
-           cardinality(e.resource_ids) as planned, e.fields_clear as "fieldsClear", e.fields_masked as "fieldsMasked",
+           ${exportPlanned('e')} as planned, e.fields_clear as "fieldsClear", e.fields_masked as "fieldsMasked",
            c.action as "endAction", c.details as "endDetails"
     from audit_events e
     left join lateral (

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../data/database.js';
 import type { ResourceModel } from '../model/model.js';
 import { SHOWING_ACTIONS } from './access-use.repository.js';
+import { EXPORT_RECORDS, exportPlanned } from './export-events.js';
 
 /** Some people over a time window, both ends inclusive. */
 export interface IncidentWindow {
@@ -37,7 +38,7 @@ export async function exposureEvents(db: Db, w: IncidentWindow, after: string, l
     select seq::text as seq, occurred_at as "occurredAt", actor_sub as actor, action, resource_type as "resourceType",
            resource_ids as "resourceIds", fields_clear as "fieldsClear", fields_masked as "fieldsMasked", fields_withheld as "fieldsWithheld"
     from audit_events
-    where ${byActors(w)} and seq > ${after} and outcome = 'allowed' and action in (${sql.join([...SHOWING_ACTIONS])})
+    where ${byActors(w)} and seq > ${after} and outcome = 'allowed' and action in (${sql.join([...SHOWING_ACTIONS, EXPORT_RECORDS])})
     order by audit_events.seq limit ${limit}`.execute(db.withoutPlugins());
   return rows;
 }
@@ -64,7 +65,7 @@ export async function exportsIn(db: Db, w: IncidentWindow, limit: number): Promi
   }>`
     select e.event_id::text as "eventId", e.occurred_at as "occurredAt", e.actor_sub as actor, e.resource_type as resource,
            coalesce(e.details->>'format', substring(e.reason from 'format=([a-z]+)')) as format,
-           cardinality(e.resource_ids) as planned, e.fields_clear as "fieldsClear", e.fields_masked as "fieldsMasked",
+           ${exportPlanned('e')} as planned, e.fields_clear as "fieldsClear", e.fields_masked as "fieldsMasked",
            c.action as "endAction", c.details as "endDetails"
     from audit_events e
     left join lateral (

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../data/database.js';
 import { SHOWING_ACTIONS } from './access-use.repository.js';
+import { EXPORT_RECORDS } from './export-events.js';
 
 /** What the trail says about processing since a time: purposes, exports, the chain's upkeep. */
 export interface TrailFacts {
@@ -36,9 +37,9 @@ export async function trailFacts(db: Db, since: Date): Promise<TrailFacts> {
       group by resource_type, purpose) ranked
     where rank <= ${INVENTORY_LIMITS.purposesPerResource} order by resource, events desc, purpose nulls last`.execute(raw);
   const exports = await sql<{ recipient: string; resource: string; exports: number; records: number; lastAt: Date }>`
-    select actor_sub as recipient, resource_type as resource, count(*)::int as exports,
+    select actor_sub as recipient, resource_type as resource, (count(*) filter (where action = 'export'))::int as exports,
            sum(cardinality(resource_ids))::int as records, max(occurred_at) as "lastAt"
-    from audit_events where occurred_at >= ${since} and action = 'export' and outcome = 'allowed' and actor_sub is not null
+    from audit_events where occurred_at >= ${since} and action in ('export', ${EXPORT_RECORDS}) and outcome = 'allowed' and actor_sub is not null
     group by actor_sub, resource_type order by count(*) desc, actor_sub, resource_type limit ${INVENTORY_LIMITS.exportRows}`.execute(raw);
   const checkpoint = await sql<{ seq: string; at: Date; by: string | null }>`
     select seq::text as seq, occurred_at as at, actor_sub as by from audit_events

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../data/database.js';
+import { EXPORT_RECORDS } from './export-events.js';
 
 /** A read the trail recorded: who, as which roles, when, which records and how their fields were shown. */
 export interface RecordedRead {
@@ -17,7 +18,7 @@ export interface RecordedRead {
 }
 
 /** Actions whose events record records shown to their actor (a preview's fields are someone else's). */
-export const READ_EVENT_ACTIONS = ['read', 'list', 'export'] as const;
+export const READ_EVENT_ACTIONS = ['read', 'list', 'export', EXPORT_RECORDS] as const;
 
 /**
  * One batch of the reads of `resourceTypes` recorded since `since`, after position

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../data/database.js';
+import { EXPORT_RECORDS } from './export-events.js';
 
 /**
  * The trail as it concerns one person: every event naming one of their records (the
@@ -51,22 +52,28 @@ const naming = (targets: readonly TrailTarget[]) =>
 
 const allIds = (targets: readonly TrailTarget[]) => [...new Set(targets.flatMap((t) => t.ids))];
 
-/** Events naming any target, newest first, at most `limit`. */
+/**
+ * An event's own id, or for an export's further records (`export.records`) the id of
+ * their export: a subject named in any chunk of a file is shown that export, with its end.
+ */
+const exportOf = sql`case when e.action = ${EXPORT_RECORDS} then e.details->>'exportEventId' else e.event_id::text end`;
+
+/** Events naming any target, newest first, at most `limit`: an export's further records shown as that export. */
 export async function accessesNaming(db: Db, targets: readonly TrailTarget[], limit: number): Promise<SubjectAccessRow[]> {
   const live = targets.filter((t) => t.ids.length > 0);
   if (live.length === 0) return [];
   const { rows } = await sql<Omit<SubjectAccessRow, 'exportEnd'> & { endAction: string | null; endDetails: Record<string, unknown> | null }>`
-    select e.event_id as "eventId", e.occurred_at as "occurredAt", e.actor_sub as "actorSub", e.actor_roles as "actorRoles",
-           e.channel, e.purpose, e.action, e.outcome, e.reason, e.resource_type as "resourceType",
+    select ${exportOf} as "eventId", e.occurred_at as "occurredAt", e.actor_sub as "actorSub", e.actor_roles as "actorRoles",
+           e.channel, e.purpose, case when e.action = ${EXPORT_RECORDS} then 'export' else e.action end as action, e.outcome, e.reason, e.resource_type as "resourceType",
            array(select unnest(e.resource_ids) intersect select unnest(${allIds(live)}::text[]) order by 1) as "resourceIds",
            e.fields_clear as "fieldsClear", e.fields_masked as "fieldsMasked", e.fields_withheld as "fieldsWithheld",
-           case when e.action = 'export' then coalesce(e.details->>'format', substring(e.reason from 'format=([a-z]+)')) end as "exportFormat",
+           case when e.action in ('export', ${EXPORT_RECORDS}) then coalesce(e.details->>'format', substring(e.reason from 'format=([a-z]+)')) end as "exportFormat",
            c.action as "endAction", c.details as "endDetails"
     from audit_events e
     left join lateral (
       select x.action, x.details from audit_events x
-      where e.action = 'export' and x.actor_sub = e.actor_sub and x.occurred_at >= e.occurred_at
-        and x.action in ('export.completed', 'export.aborted') and x.details->>'exportEventId' = e.event_id::text
+      where e.action in ('export', ${EXPORT_RECORDS}) and x.actor_sub = e.actor_sub and x.occurred_at >= e.occurred_at
+        and x.action in ('export.completed', 'export.aborted') and x.details->>'exportEventId' = ${exportOf}
       order by x.seq limit 1
     ) c on true
     where ${naming(live)}

@@ -34,6 +34,8 @@ export interface RequestContext {
   grantStore?: GrantStore;
   /** Disabled people, in memory: a long response (an export) checks it again as it goes. */
   principalStatus: PrincipalStatusStore;
+  /** Record ids per audit event of an export (EXPORT_AUDIT_CHUNK); EXPORT_CHUNK if unset. */
+  exportChunk?: number;
   /** The instance's counters for refusals decided in the core; absent outside the service (CLI, tests). */
   metrics?: Pick<Metrics, 'budgetRefused' | 'disabledDuringExport'>;
 }

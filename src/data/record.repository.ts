@@ -192,14 +192,27 @@ export async function visibleRecordIds(db: Db, r: ResourceModel, where: SqlFilte
 /** Streams the given records from a server-side cursor, in id order, never all in memory. */
 export async function* streamRecords(db: Db, r: ResourceModel, ids: readonly string[]): AsyncIterable<RecordValues> {
   if (ids.length === 0) return;
-  const key = sql.ref(`${RECORD}.${r.id.column}`);
   const stream = raw(db)
     .selectFrom(tableOf(r, RECORD))
     .select(selection(r))
-    .where(sql<SqlBool>`${key} = any(${[...ids]})`)
-    .orderBy(key)
+    .where(amongIds(r, ids))
+    .orderBy(sql.ref(`${RECORD}.${r.id.column}`))
     .stream(500);
   for await (const row of stream) yield toRecord(r, row as Record<string, unknown>);
+}
+
+/** A filter: only these records (ids selected and counted earlier). */
+export const amongIds =
+  (r: ResourceModel, ids: readonly string[]): SqlFilter =>
+  () =>
+    sql<SqlBool>`${sql.ref(`${RECORD}.${r.id.column}`)} = any(${[...ids]})`;
+
+/** How many records match `where`, without reading them. */
+export async function countRecords(db: Db, r: ResourceModel, where: readonly SqlFilter[]): Promise<number> {
+  let query = raw(db).selectFrom(tableOf(r, RECORD)).select(sql<number>`count(*)::int`.as('n'));
+  for (const filter of where) query = query.where(filter);
+  const row = (await query.executeTakeFirst()) as { n: number } | undefined;
+  return row?.n ?? 0;
 }
 
 /** Column -> value for a write; `generated: updated` fields are stamped by the database. */

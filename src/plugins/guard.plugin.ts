@@ -67,6 +67,7 @@ interface GuardOptions {
   /** The clock access grants are judged by (tests move it). */
   clock?: () => number;
   metrics?: RequestContext['metrics'];
+  exportChunk?: number;
 }
 
 async function guardPlugin(app: FastifyInstance, options: GuardOptions) {
@@ -102,6 +103,7 @@ async function guardPlugin(app: FastifyInstance, options: GuardOptions) {
       cursors: options.cursors,
       principalStatus: options.principalStatus,
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.exportChunk ? { exportChunk: options.exportChunk } : {}),
       principal,
       ability: app.policyStore.abilityFor(policy, principal),
       grantStore,

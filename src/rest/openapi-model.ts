@@ -488,7 +488,7 @@ function resourcePaths(r: ResourceModel, model: Model, cursorDescription: string
         description: [
           `Bulk export is its own right (the \`export\` action on ${r.name}), separate from reading (403 with the policy's reason otherwise). The export holds every ${r.name} the caller may see and export, in id order, each rendered with the caller's field rules exactly as a read would show it.`,
           '',
-          'One `export` audit event, naming every record id the export will contain, is committed before the first byte leaves; the body is then streamed, and `export.completed` (with the SHA-256 of the bytes sent) or `export.aborted` closes the ledger.',
+          'One `export` audit event, naming the first 1,000 record ids (all of them for a smaller export), is committed before the first byte leaves, and each further 1,000 get an `export.records` event committed before their rows are sent; the body is streamed, and `export.completed` (with the SHA-256 of the bytes sent) or `export.aborted` closes the ledger.',
           '',
           `- \`csv\`: a header row, then one row per record; the columns are the fields the caller may see clear or masked on at least some record. A withheld or \`null\` cell is empty, arrays are joined with \`;\`, and a cell that a spreadsheet would run as a formula is prefixed with \`'\`. No \`_access\` column.`,
           `- \`ndjson\`: one JSON \`${names.record}\` object per line (with \`_access\`), exactly as \`GET ${base}/{id}\` would return it.`,

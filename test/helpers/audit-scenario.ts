@@ -41,7 +41,8 @@ export async function driveEveryEventKind(t: TestApp, policyFile: string): Promi
   // A credential that fails verification: authenticate, denied, no subject.
   await call(401, { url: '/v1/customers' }, { authorization: 'Bearer not-a-token' });
 
-  // Customers: read, list (with and without results), create, update, delete, export.
+  // Customers: read, list (with and without results), create, update, delete, export
+  // (the app runs with EXPORT_AUDIT_CHUNK=5, so the twelve customers add export.records).
   await call(200, { url: `/v1/customers/${giulia}` }, { ...alice, 'x-purpose': 'ticket 7' });
   await call(404, { url: `/v1/customers/${NO_SUCH_ID}` }, alice);
   await call(200, { url: '/v1/customers?limit=3' }, alice);

@@ -21,6 +21,7 @@ const KINDS: Record<string, Array<'allowed' | 'denied'>> = {
   update: ['allowed', 'denied'],
   delete: ['allowed', 'denied'],
   export: ['allowed', 'denied'],
+  'export.records': ['allowed'],
   'export.completed': ['allowed'],
   'export.aborted': ['allowed'],
   audience: ['allowed', 'denied'],
@@ -70,7 +71,7 @@ async function readWholeFeed(format: keyof typeof feeds) {
 
 beforeAll(async () => {
   const policyFile = writeScenarioPolicy();
-  t = await startTestApp({ POLICY_FILE: policyFile, RATE_LIMIT_MAX: '0' });
+  t = await startTestApp({ POLICY_FILE: policyFile, RATE_LIMIT_MAX: '0', EXPORT_AUDIT_CHUNK: '5' });
   await driveEveryEventKind(t, policyFile);
   await driveCliAndAbortedExport(t, policyFile);
   // Successful feed reads are not audited, so the three reads see the same events.

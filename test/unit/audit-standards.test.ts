@@ -35,7 +35,7 @@ const row: AuditEvent = {
   hash: 'f'.repeat(64),
 };
 
-const ACTIONS = ['read', 'list', 'create', 'update', 'delete', 'export', 'export.completed', 'export.aborted', 'audience', 'upload', 'download', 'authenticate', 'verify', 'report', 'preview', 'reload', 'replay', 'access_review', 'access_review.attested', 'checkpoint', 'anomaly.bulk_access', 'subject.erased', 'subject.hold', 'subject.released', 'subject.access_report', 'retention.applied', 'inventory', 'retention.dry_run', 'incident.scope'];
+const ACTIONS = ['read', 'list', 'create', 'update', 'delete', 'export', 'export.records', 'export.completed', 'export.aborted', 'audience', 'upload', 'download', 'authenticate', 'verify', 'report', 'preview', 'reload', 'replay', 'access_review', 'access_review.attested', 'checkpoint', 'anomaly.bulk_access', 'subject.erased', 'subject.hold', 'subject.released', 'subject.access_report', 'retention.applied', 'inventory', 'retention.dry_run', 'incident.scope'];
 const EDGES: Array<[string, Partial<AuditEvent>]> = [
   ['denied with a reason', { outcome: 'denied', reason: 'Bulk export is reserved for administrators.' }],
   ['no record named', { resourceIds: [] }],

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../audit-event.js';
+import { EXPORT_RECORDS } from '../export-events.js';
 
 /** The OCSF schema version these events follow. */
 export const OCSF_VERSION = '1.3.0';
@@ -25,6 +26,7 @@ function activityOf(action: string) {
     case 'read':
     case 'list':
     case 'export':
+    case EXPORT_RECORDS: // the further records of an export
     case 'audience':
     case 'download':
     case 'subject.access_report': // shows the person's records to its caller

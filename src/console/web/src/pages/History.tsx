@@ -4,7 +4,7 @@ import { Link } from '../App.js';
 import { BASE } from '../router.js';
 import { EventTable, FieldLists, flaggedSummary } from './events.js';
 import { Problem, TableWrap } from './ui.js';
-import { exportEnds, nameRecords, NAME_BATCH, readTrail, type ExportEnd, type RecordName, type TrailEvent } from './trail.js';
+import { exportEnds, exportIdOf, nameRecords, NAME_BATCH, readTrail, type ExportEnd, type RecordName, type TrailEvent } from './trail.js';
 
 /** Pages of the feed read for one record's history: 1000 events at most. */
 const RECORD_PAGES = 10;
@@ -61,7 +61,7 @@ export function RecordHistory({ model, type, id }: { model: ModelView; type: str
       const mine = read.events;
       setEvents(mine.reverse());
       setMore(read.more);
-      const exports = mine.filter((e) => e.action === 'export' && e.outcome === 'allowed');
+      const exports = mine.filter((e) => exportIdOf(e) !== null);
       if (exports.length > 0) setEnds(await exportEnds(exports, abort.signal));
     };
     run().catch((err) => {
@@ -106,9 +106,9 @@ export function RecordHistory({ model, type, id }: { model: ModelView; type: str
           under={(e) => (
             <>
               {e.resourceIds.length > 1 && <div className="muted">with {e.resourceIds.length - 1} other record{e.resourceIds.length === 2 ? '' : 's'}</div>}
-              {e.action === 'export' && e.outcome === 'allowed' && (
+              {exportIdOf(e) !== null && (
                 <div className="export-file">
-                  <FileHash end={ends.get(e.eventId)} />
+                  <FileHash end={ends.get(exportIdOf(e)!)} />
                 </div>
               )}
             </>

@@ -42,6 +42,17 @@ export async function readTrail(filter: Record<string, string>, maxPages: number
   return { events, more: true };
 }
 
+/**
+ * The export an event belongs to: an `export` event's own id, or for an export's further
+ * records (`export.records`, one per chunk of ids after the first) the export they continue.
+ */
+export function exportIdOf(e: TrailEvent): string | null {
+  if (e.outcome !== 'allowed') return null;
+  if (e.action === 'export') return e.eventId;
+  const id = e.details?.exportEventId;
+  return e.action === 'export.records' && typeof id === 'string' ? id : null;
+}
+
 /** The end an export's ledger recorded: export.completed carries the file's sha256. */
 export interface ExportEnd {
   status: 'completed' | 'aborted';
