@@ -3,7 +3,6 @@ import { request } from 'node:http';
 import { createBenchDatabase, seedCustomers } from '../lib/bench-database.js';
 import { ROUNDS, SECRET, devToken } from '../lib/compare.js';
 import { startServer, stopServer } from '../lib/processes.js';
-import type { ScenarioResult } from '../run.js';
 
 const PORT = 18_182;
 const MiB = 1024 * 1024;
@@ -25,15 +24,21 @@ function send(method: string, path: string, headers: Record<string, string>, bod
   });
 }
 
+export interface DocumentResult {
+  sizeMiB: number;
+  uploadMBs: number;
+  downloadMBs: number;
+}
+
 /** One upload and one download of documents of 10 and 50 MiB: MB/s to and from PostgreSQL, through policy and audit. */
-export async function documentsScenario(): Promise<ScenarioResult> {
+export async function documentsScenario(): Promise<{ markdown: string; data: DocumentResult[] }> {
   const database = await createBenchDatabase();
   const env = { DATABASE_URL: database.url, AUTH_DEV_SECRET: SECRET, DEMO_DATA: 'false', RATE_LIMIT_MAX: '0', DOCUMENT_MAX_BYTES: String(64 * MiB) };
   const server = await startServer(env, PORT);
   try {
     const [customerId] = await seedCustomers(database.url, 1);
     const auth = { authorization: `Bearer ${await devToken('bench-admin', ['admin'])}` };
-    const data: Array<{ sizeMiB: number; uploadMBs: number; downloadMBs: number }> = [];
+    const data: DocumentResult[] = [];
     for (const size of SIZES) {
       const body = randomBytes(size);
       const up: number[] = [];

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_POLICY_FILE, projectFile } from '../../src/paths.js';
+import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { createBenchDatabase, seedBookings, seedCustomers } from '../lib/bench-database.js';
 import { startLocalJwks } from '../lib/jwks.js';
-import { startServer, stopServer } from '../lib/processes.js';
+import { BASELINE, startServer, stopServer } from '../lib/processes.js';
 import { ratioTable, runRounds, type Target } from '../lib/rounds.js';
 import type { ScenarioResult } from '../run.js';
 
@@ -44,7 +44,7 @@ export async function genericDoors(): Promise<ScenarioResult> {
     const genericEnv = { ...env, POLICY_FILE: genericPolicyFile() };
     const own = () => startServer(env, OWN_PORT);
     const generic = () => startServer(genericEnv, GENERIC_PORT);
-    const baseline = () => startServer({ DATABASE_URL: database.url }, BASELINE_PORT, projectFile('bench', 'baseline-server.ts'));
+    const baseline = () => startServer({ DATABASE_URL: database.url }, BASELINE_PORT, BASELINE);
     const as = async (role: string, run: number) => ({ authorization: `Bearer ${await jwks.token(`bench-${role}-${run}`, [role])}` });
     const targets: Target[] = [
       { name: 'baseline pk read', reference: 'baseline pk read', port: BASELINE_PORT, start: baseline, request: async () => ({ path: `/customers/${id}`, headers: {} }) },
