@@ -3,7 +3,7 @@ import { projectFile } from '../src/paths.js';
 import { summariseProfile } from './lib/cpu-profile.js';
 import { createBenchDatabase, seedBookings, seedCustomers } from './lib/bench-database.js';
 import { startLocalJwks } from './lib/jwks.js';
-import { BASELINE, runLoad, SERVICE, startServer, stopServer } from './lib/processes.js';
+import { BASELINE, freePorts, runLoad, SERVICE, startServer, stopServer } from './lib/processes.js';
 
 /**
  * `npm run bench:profile -- <scenario>`: one vs-baseline scenario under load (50
@@ -22,7 +22,6 @@ const SCENARIOS: Record<string, { role: string; path: (id: string) => string; qu
   'baseline-read': { role: 'none', path: (id) => `/customers/${id}`, baseline: true },
 };
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const PORT = 18_181;
 
 /** user+system CPU ticks (1/100 s) of a process, 0 once it is gone. */
 function ticks(pid: number): number {
@@ -50,6 +49,7 @@ async function main() {
   const name = process.argv[2] ?? 'agent-read';
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`unknown scenario ${name} (known: ${Object.keys(SCENARIOS).join(', ')})`);
+  const [PORT] = (await freePorts(1)) as [number];
   const outDir = projectFile('bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const database = await createBenchDatabase();

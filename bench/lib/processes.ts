@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { projectFile } from '../../src/paths.js';
 
 /**
@@ -9,6 +10,20 @@ import { projectFile } from '../../src/paths.js';
 export const SERVICE = projectFile('dist', 'src', 'server.js');
 export const BASELINE = projectFile('dist', 'bench', 'baseline-server.js');
 export const POSTGRAPHILE = projectFile('dist', 'bench', 'postgraphile-server.js');
+
+/**
+ * `count` distinct ports free on 127.0.0.1 right now (all held open until all are
+ * known), for servers the bench starts: fixed ports collide when two benches, or a
+ * bench and a dev server, run on one machine.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const probes = Array.from({ length: count }, () => createServer());
+  const ports = await Promise.all(
+    probes.map((probe) => new Promise<number>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', () => resolve((probe.address() as AddressInfo).port)))),
+  );
+  await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
+  return ports;
+}
 
 /**
  * A fieldguard server (or, with `script`, another server that prints "listening on") in

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createBenchDatabase, seedCustomers } from '../lib/bench-database.js';
 import { ROUNDS, SECRET, devToken } from '../lib/compare.js';
-import { BASELINE, startServer, stopServer } from '../lib/processes.js';
+import { BASELINE, freePorts, startServer, stopServer } from '../lib/processes.js';
 
-const PORT = 18_181;
-const BASELINE_PORT = 18_182;
 /** The ratio and memory at RATIO_ROWS; memory again at LARGE_ROWS (a streamed export's stays flat). */
 const RATIO_ROWS = 50_000;
 const LARGE_ROWS = 500_000;
@@ -97,6 +95,7 @@ export interface ExportData {
  */
 export async function exportScenario(): Promise<{ markdown: string; data: ExportData }> {
   const database = await createBenchDatabase();
+  const [PORT, BASELINE_PORT] = (await freePorts(2)) as [number, number];
   try {
     const env = { DATABASE_URL: database.url, AUTH_DEV_SECRET: SECRET, DEMO_DATA: 'false', RATE_LIMIT_MAX: '0' };
     await stopServer(await startServer(env, PORT)); // applies the migrations

@@ -4,13 +4,9 @@ import { join } from 'node:path';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { createBenchDatabase, seedBookings, seedCustomers } from '../lib/bench-database.js';
 import { startLocalJwks } from '../lib/jwks.js';
-import { BASELINE, startServer, stopServer } from '../lib/processes.js';
+import { BASELINE, freePorts, startServer, stopServer } from '../lib/processes.js';
 import { ratioTable, runRounds, type Target } from '../lib/rounds.js';
 import type { ScenarioResult } from '../run.js';
-
-const OWN_PORT = 18_191;
-const GENERIC_PORT = 18_192;
-const BASELINE_PORT = 18_193;
 
 /**
  * The default policy's model with Customer under another plural (`people`, same table):
@@ -34,6 +30,7 @@ function genericPolicyFile(): string {
  */
 export async function genericDoors(): Promise<ScenarioResult> {
   const database = await createBenchDatabase();
+  const [OWN_PORT, GENERIC_PORT, BASELINE_PORT] = (await freePorts(3)) as [number, number, number];
   const jwks = await startLocalJwks();
   try {
     const env = { DATABASE_URL: database.url, DEMO_DATA: 'false', RATE_LIMIT_MAX: '0', ...jwks.env };

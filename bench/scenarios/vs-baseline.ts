@@ -1,11 +1,7 @@
 import { createBenchDatabase, seedBookings, seedCustomers } from '../lib/bench-database.js';
 import { startLocalJwks } from '../lib/jwks.js';
-import { BASELINE, POSTGRAPHILE, startServer, stopServer } from '../lib/processes.js';
+import { BASELINE, freePorts, POSTGRAPHILE, startServer, stopServer } from '../lib/processes.js';
 import { ratioTable, runRounds, type Target, type TargetResult } from '../lib/rounds.js';
-
-const FIELDGUARD_PORT = 18_181;
-const BASELINE_PORT = 18_182;
-const POSTGRAPHILE_PORT = 18_183;
 
 const gql = (query: string, variables: Record<string, unknown> = {}) => ({ method: 'POST' as const, body: JSON.stringify({ query, variables }) });
 const SINGLE = 'query One($id: ID!) { customer(id: $id) { id fullName email phone iban access { masked withheld } } }';
@@ -33,6 +29,7 @@ export const TARGETS = {
  */
 export async function vsBaseline(): Promise<{ markdown: string; data: TargetResult[] }> {
   const database = await createBenchDatabase();
+  const [FIELDGUARD_PORT, BASELINE_PORT, POSTGRAPHILE_PORT] = (await freePorts(3)) as [number, number, number];
   const jwks = await startLocalJwks();
   try {
     const fieldguardEnv = { DATABASE_URL: database.url, DEMO_DATA: 'false', RATE_LIMIT_MAX: '0', ...jwks.env };
