@@ -1,10 +1,13 @@
+import { pipeline, Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
 import Fastify from 'fastify';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 
 /**
  * The benchmark's baseline (issue 7): a bare fastify app doing the same primary-key
- * SELECT, the same 50-row list and the same list with nested bookings as fieldguard, with pg and nothing else: no auth, no
- * policy, no masking, no audit. Run by the bench in its own process; DATABASE_URL, PORT.
+ * SELECT, the same 50-row list, the same list with nested bookings and the same CSV export as
+ * fieldguard, with pg and nothing else: no auth, no policy, no masking, no audit. Run by the bench in its own process; DATABASE_URL, PORT.
  */
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_MAX ?? 10) });
 const app = Fastify({ logger: false });
@@ -34,6 +37,24 @@ app.get<{ Querystring: { limit?: string } }>('/customers-with-bookings', async (
   const byCustomer = new Map<string, unknown[]>();
   for (const b of bookings) byCustomer.set(b.customer_id, [...(byCustomer.get(b.customer_id) ?? []), b]);
   return { items: customers.map((c) => ({ ...c, bookings: byCustomer.get(c.id) ?? [] })) };
+});
+
+// The export's counterpart (issue 16): every customer from a pg-cursor, 500 rows a read as
+// fieldguard's export reads them, written as CSV with the same library, streamed.
+app.get('/customers/export.csv', async (_request, reply) => {
+  const client = await pool.connect();
+  const cursor = client.query(new Cursor('select * from customers order by id'));
+  const rows = async function* () {
+    try {
+      for (let batch = await cursor.read(500); batch.length > 0; batch = await cursor.read(500)) yield* batch;
+    } finally {
+      await cursor.close();
+      client.release();
+    }
+  };
+  const csv = stringify({ header: true });
+  pipeline(Readable.from(rows()), csv, () => {});
+  return reply.type('text/csv; charset=utf-8').send(csv);
 });
 
 const close = () => void app.close().then(() => pool.end()).then(() => process.exit(0));

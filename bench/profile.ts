@@ -1,14 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { projectFile } from '../src/paths.js';
 import { summariseProfile } from './lib/cpu-profile.js';
 import { createBenchDatabase, seedBookings, seedCustomers } from './lib/bench-database.js';
 import { startLocalJwks } from './lib/jwks.js';
-import { runLoad, startServer, stopServer } from './lib/processes.js';
+import { BASELINE, freePorts, runLoad, SERVICE, startServer, stopServer } from './lib/processes.js';
 
 /**
  * `npm run bench:profile -- <scenario>`: one vs-baseline scenario under load (50
- * connections, SECONDS seconds) against the compiled service started with --cpu-prof.
+ * connections, SECONDS seconds) against the compiled service (`npm run bench:profile`
+ * builds it first; function names and line numbers as written) started with --cpu-prof.
  * Prints req/s, the CPU the service and PostgreSQL spent per request, and where the
  * service's time went; keeps the .cpuprofile under bench/results/ for a flame graph
  * (Chrome DevTools > Performance > Load profile, or speedscope).
@@ -22,7 +22,6 @@ const SCENARIOS: Record<string, { role: string; path: (id: string) => string; qu
   'baseline-read': { role: 'none', path: (id) => `/customers/${id}`, baseline: true },
 };
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const PORT = 18_181;
 
 /** user+system CPU ticks (1/100 s) of a process, 0 once it is gone. */
 function ticks(pid: number): number {
@@ -50,23 +49,21 @@ async function main() {
   const name = process.argv[2] ?? 'agent-read';
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`unknown scenario ${name} (known: ${Object.keys(SCENARIOS).join(', ')})`);
-  // The compiled service: function names and line numbers as written, no loader hooks.
-  execFileSync(process.execPath, [projectFile('node_modules', 'typescript', 'bin', 'tsc'), '-p', projectFile('tsconfig.build.json')], { stdio: 'inherit' });
+  const [PORT] = (await freePorts(1)) as [number];
   const outDir = projectFile('bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const database = await createBenchDatabase();
   const jwks = await startLocalJwks();
   try {
     const env = { DATABASE_URL: database.url, DEMO_DATA: 'false', RATE_LIMIT_MAX: '0', ...jwks.env };
-    const service = projectFile('dist', 'src', 'server.js');
-    await stopServer(await startServer(env, PORT, service)); // applies the migrations
+    await stopServer(await startServer(env, PORT)); // applies the migrations
     const ids = await seedCustomers(database.url, 10_000);
     await seedBookings(database.url, 3);
     const profileDir = projectFile('bench', 'results', `.profile-${process.pid}`);
     const profiling = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
     const server = scenario.baseline
-      ? await startServer({ DATABASE_URL: database.url }, PORT, projectFile('bench', 'baseline-server.ts'), profiling)
-      : await startServer(env, PORT, service, profiling);
+      ? await startServer({ DATABASE_URL: database.url }, PORT, BASELINE, profiling)
+      : await startServer(env, PORT, SERVICE, profiling);
     const headers: Record<string, string> = scenario.baseline ? {} : { authorization: `Bearer ${await jwks.token(`profile-${Date.now()}`, [scenario.role])}` };
     const body = scenario.query ? { method: 'POST' as const, body: JSON.stringify({ query: scenario.query, variables: { id: ids[5000] } }) } : undefined;
     if (body) headers['content-type'] = 'application/json';

@@ -28,9 +28,10 @@ export async function createBenchDatabase(): Promise<{ url: string; drop(): Prom
 /**
  * Seeds `count` standard customers with realistic shapes, in one statement, then gathers
  * planner statistics as a live database has them: right after a bulk load the planner
- * would guess, and a query on a table it guessed wrong about measures the guess.
+ * would guess, and a query on a table it guessed wrong about measures the guess. Returns
+ * their ids unless `returnIds` is false (a large seed that needs none).
  */
-export async function seedCustomers(url: string, count: number): Promise<string[]> {
+export async function seedCustomers(url: string, count: number, { returnIds = true } = {}): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -41,7 +42,7 @@ export async function seedCustomers(url: string, count: number): Promise<string[
               'Via Roma ' || i || ', Milano', 'IT60X05428111010000' || lpad(i::text, 8, '0'),
               'TAXID' || lpad(i::text, 11, '0'), 'Bench customer ' || i
        from generate_series(1, $1::int) as i
-       returning id`,
+       ${returnIds ? 'returning id' : ''}`,
       [count],
     );
     await client.query('analyze customers');

@@ -1,10 +1,9 @@
 import { SignJWT } from 'jose';
 import { createBenchDatabase, seedCustomers } from './bench-database.js';
-import { startServer, stopServer } from './processes.js';
+import { freePorts, startServer, stopServer } from './processes.js';
 import { roundRatio, runRounds, type TargetResult } from './rounds.js';
 
 export { ROUNDS, SECONDS } from './rounds.js';
-const PORT = 18_181;
 export const SECRET = 'bench-secret-0123456789abcdef0123456789';
 
 export interface Variant {
@@ -26,6 +25,7 @@ export async function compareVariants(
   request: (ids: string[], run: number) => Promise<{ path: string; headers: Record<string, string> }>,
 ): Promise<TargetResult[]> {
   const database = await createBenchDatabase();
+  const [PORT] = (await freePorts(1)) as [number];
   try {
     // The per-principal rate limit would cap one load-generating principal; it is off here.
     const base = { DATABASE_URL: database.url, AUTH_DEV_SECRET: SECRET, DEMO_DATA: 'false', RATE_LIMIT_MAX: '0' };

@@ -1,12 +1,37 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { projectFile } from '../../src/paths.js';
+
+/**
+ * The servers the bench loads, compiled by `npm run build` (tsconfig.build.json), as
+ * production runs the service: no tsx loader, the code node runs is tsc's output.
+ */
+export const SERVICE = projectFile('dist', 'src', 'server.js');
+export const BASELINE = projectFile('dist', 'bench', 'baseline-server.js');
+export const POSTGRAPHILE = projectFile('dist', 'bench', 'postgraphile-server.js');
+
+/**
+ * `count` distinct ports free on 127.0.0.1 right now (all held open until all are
+ * known), for servers the bench starts: fixed ports collide when two benches, or a
+ * bench and a dev server, run on one machine.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const probes = Array.from({ length: count }, () => createServer());
+  const ports = await Promise.all(
+    probes.map((probe) => new Promise<number>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', () => resolve((probe.address() as AddressInfo).port)))),
+  );
+  await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
+  return ports;
+}
 
 /**
  * A fieldguard server (or, with `script`, another server that prints "listening on") in
  * its own process, so load and server never share a core's event loop. A `.ts` script
  * runs through tsx, a compiled `.js` one directly; `nodeArgs` go to node (--cpu-prof).
  */
-export async function startServer(env: Record<string, string>, port: number, script = projectFile('src', 'server.ts'), nodeArgs: string[] = []): Promise<ChildProcess> {
+export async function startServer(env: Record<string, string>, port: number, script = SERVICE, nodeArgs: string[] = []): Promise<ChildProcess> {
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first (npm run bench does)`);
   const child = spawn(process.execPath, [...nodeArgs, ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { runLoad, stopServer, type LoadBody, type LoadResult } from './processes.js';
 
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const WARMUP = 2;
 
 /** One thing to load: a server to start fresh for each run and the request to send it. */

@@ -1,16 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_POLICY_FILE, projectFile } from '../../src/paths.js';
+import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { createBenchDatabase, seedBookings, seedCustomers } from '../lib/bench-database.js';
 import { startLocalJwks } from '../lib/jwks.js';
-import { startServer, stopServer } from '../lib/processes.js';
+import { BASELINE, freePorts, startServer, stopServer } from '../lib/processes.js';
 import { ratioTable, runRounds, type Target } from '../lib/rounds.js';
 import type { ScenarioResult } from '../run.js';
-
-const OWN_PORT = 18_191;
-const GENERIC_PORT = 18_192;
-const BASELINE_PORT = 18_193;
 
 /**
  * The default policy's model with Customer under another plural (`people`, same table):
@@ -34,6 +30,7 @@ function genericPolicyFile(): string {
  */
 export async function genericDoors(): Promise<ScenarioResult> {
   const database = await createBenchDatabase();
+  const [OWN_PORT, GENERIC_PORT, BASELINE_PORT] = (await freePorts(3)) as [number, number, number];
   const jwks = await startLocalJwks();
   try {
     const env = { DATABASE_URL: database.url, DEMO_DATA: 'false', RATE_LIMIT_MAX: '0', ...jwks.env };
@@ -44,7 +41,7 @@ export async function genericDoors(): Promise<ScenarioResult> {
     const genericEnv = { ...env, POLICY_FILE: genericPolicyFile() };
     const own = () => startServer(env, OWN_PORT);
     const generic = () => startServer(genericEnv, GENERIC_PORT);
-    const baseline = () => startServer({ DATABASE_URL: database.url }, BASELINE_PORT, projectFile('bench', 'baseline-server.ts'));
+    const baseline = () => startServer({ DATABASE_URL: database.url }, BASELINE_PORT, BASELINE);
     const as = async (role: string, run: number) => ({ authorization: `Bearer ${await jwks.token(`bench-${role}-${run}`, [role])}` });
     const targets: Target[] = [
       { name: 'baseline pk read', reference: 'baseline pk read', port: BASELINE_PORT, start: baseline, request: async () => ({ path: `/customers/${id}`, headers: {} }) },
