@@ -230,7 +230,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const devTokens = config.auth.devSecret !== undefined && !config.auth.jwksUrl && config.nodeEnv !== 'production';
   const devSignIn = devTokens && (config.consoleDevSignIn === 'true' || (config.consoleDevSignIn === 'auto' && isLoopbackHost(config.host)));
   await app.register(consolePlugin, { auth: config.auth, devSignIn, policyStore, oidc: config.consoleOidc });
-  await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model });
+  await app.register(graphqlPlugin, { production: config.nodeEnv === 'production', model: policy.model, jit: config.graphqlJit });
   return app;
 }
 

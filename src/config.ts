@@ -15,6 +15,8 @@ export interface Config {
   migrateOnStart: boolean;
   /** Batch concurrent audit rows into one transaction (each request still awaits its own). */
   auditGroupCommit: boolean;
+  /** Compile repeated GraphQL documents with graphql-jit (GRAPHQL_JIT; graphql/jit.ts keeps it to single operations). */
+  graphqlJit: boolean;
   /** Largest document a caller may upload, in bytes (DOCUMENT_MAX_BYTES). */
   documentMaxBytes: number;
   /**
@@ -163,6 +165,8 @@ const schema = z.object({
   POLICY_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   DEMO_DATA: bool.optional(),
   AUDIT_GROUP_COMMIT: bool.default(true),
+  // Off by default: on this project's profiles JIT measured no cheaper (docs/performance.md#graphql-jit).
+  GRAPHQL_JIT: bool.default(false),
   MIGRATE_ON_START: bool.default(true),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
@@ -288,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoData: e.DEMO_DATA ?? !e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
     auditGroupCommit: e.AUDIT_GROUP_COMMIT,
+    graphqlJit: e.GRAPHQL_JIT,
     migrateOnStart: e.MIGRATE_ON_START,
     documentMaxBytes: e.DOCUMENT_MAX_BYTES,
     principalStatusMaxStaleMs: e.PRINCIPAL_STATUS_MAX_STALE_MS,
