@@ -3,6 +3,7 @@ import type { FieldModel, ResourceModel } from '../model/model.js';
 import type { Db } from './database.js';
 import type { SqlFilter } from './policy-sql.js';
 import { prepareOnEachConnection } from './prepared-statements.js';
+import { timestampText } from './timestamp-text.js';
 
 /**
  * Records of any stored resource of the model, in its table and under its columns (an
@@ -29,7 +30,8 @@ export function selection(r: ResourceModel, alias = RECORD): AliasedRawBuilder<u
   const columns = stored(r).map((f) => {
     const ref = sql.ref(`${alias}.${f.column}`);
     // A date as text: pg would parse it into a Date at local midnight, shifting the day.
-    const value = f.type === 'date' ? sql`${ref}::text` : f.type === 'id' || f.type === 'ref' ? sql`${ref}::text` : ref;
+    // A timestamp as text too: toRecord writes its ISO form without a Date in between.
+    const value = AS_TEXT.has(f.type) ? sql`${ref}::text` : ref;
     return sql`${value}`.as(f.name);
   });
   // The resource's name as a literal, not a parameter: the by-id query's placeholder is
@@ -38,6 +40,9 @@ export function selection(r: ResourceModel, alias = RECORD): AliasedRawBuilder<u
   return [...columns, ...file];
 }
 
+/** Field types read as text: ids and refs whatever the key's type, dates, timestamps. */
+const AS_TEXT = new Set<FieldModel['type']>(['id', 'ref', 'date', 'timestamp']);
+
 /** `{ mediaType, sizeBytes, sha256 }` of the record's file, as JSON, or null. */
 const fileMetadata = (r: ResourceModel, key: ReturnType<typeof sql.ref>) =>
   sql`SELECT json_build_object('mediaType', f.media_type, 'sizeBytes', f.size_bytes, 'sha256', f.sha256) FROM record_files f WHERE f.resource_type = ${sql.lit(r.name)} AND f.record_id = ${key}`;
@@ -45,17 +50,51 @@ const fileMetadata = (r: ResourceModel, key: ReturnType<typeof sql.ref>) =>
 /** Fields that live in a column (a `file` field's bytes live in its chunk table). */
 const stored = (r: ResourceModel): FieldModel[] => r.fields.filter((f) => f.column !== null);
 
-/** A row as the core sees it. */
-export function toRecord(r: ResourceModel, row: Record<string, unknown>): RecordValues {
-  const record: RecordValues = {};
-  for (const f of stored(r)) {
-    const value = row[f.name];
-    if (value instanceof Date) record[f.name] = value.toISOString();
-    else if (f.type === 'integer' && typeof value === 'string') record[f.name] = Number(value);
-    else if (f.type === 'decimal' && typeof value === 'number') record[f.name] = String(value);
-    else record[f.name] = value ?? (f.type === 'string[]' ? [] : null);
+/** A value as the core sees it: any `Date` pg made as ISO text, null for nothing. */
+const plain = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : (value ?? null));
+
+/** How one field's value is turned from what pg returns into what the core sees. */
+function converterOf(f: FieldModel): (value: unknown) => unknown {
+  switch (f.type) {
+    case 'timestamp':
+      return (value) => (typeof value === 'string' ? timestampText(value) : plain(value));
+    case 'integer':
+      // A bigint column arrives as text; the model promises a number.
+      return (value) => (typeof value === 'string' ? Number(value) : plain(value));
+    case 'decimal':
+      // A real or double column arrives as a number; decimals leave as text (no precision lost).
+      return (value) => (typeof value === 'number' ? String(value) : plain(value));
+    case 'string[]':
+      return (value) => (value instanceof Date ? value.toISOString() : (value ?? []));
+    default:
+      return plain;
   }
-  if (r.file) record[r.file.field.name] = row[r.file.field.name] ?? null;
+}
+
+/** The fields of a resource's rows with their converters, worked out once per resource. */
+interface RowShape {
+  names: string[];
+  converters: Array<(value: unknown) => unknown>;
+  file: string | null;
+}
+const rowShapes = new WeakMap<ResourceModel, RowShape>();
+
+function rowShapeOf(r: ResourceModel): RowShape {
+  let shape = rowShapes.get(r);
+  if (!shape) {
+    const fields = stored(r);
+    shape = { names: fields.map((f) => f.name), converters: fields.map(converterOf), file: r.file ? r.file.field.name : null };
+    rowShapes.set(r, shape);
+  }
+  return shape;
+}
+
+/** A row as the core sees it (every row of every read passes here: no per-row lookups). */
+export function toRecord(r: ResourceModel, row: Record<string, unknown>): RecordValues {
+  const { names, converters, file } = rowShapeOf(r);
+  const record: RecordValues = {};
+  for (let i = 0; i < names.length; i++) record[names[i]!] = converters[i]!(row[names[i]!]);
+  if (file !== null) record[file] = row[file] ?? null;
   return record;
 }
 

@@ -145,9 +145,30 @@ export function renderRecord(
   record: Record<string, unknown>,
 ): RenderedRecord {
   const access = decideFields(ability, policy, type, record);
-  const masks = resourceOf(policy, type).masks;
-  const values: Record<string, unknown> = {};
-  for (const field of access.clear) values[field] = record[field];
-  for (const field of access.masked) values[field] = masks.get(field)!.mask(record[field]);
-  return { values, access };
+  return { values: rendererOf(access, resourceOf(policy, type))(record), access };
+}
+
+type Renderer = (record: Record<string, unknown>) => Record<string, unknown>;
+const renderers = new WeakMap<FieldDecision, { resource: ResourcePolicy; render: Renderer }>();
+
+/**
+ * The values a decision shows, in one pass: clear fields as they are, then masked ones
+ * through their masks (that order is the response's). Records sharing a decision share
+ * its renderer, so the field lists and masks are looked up once per pattern, not per
+ * record; the masks are those of the policy rendering, as before.
+ */
+function rendererOf(access: FieldDecision, resource: ResourcePolicy): Renderer {
+  const known = renderers.get(access);
+  if (known?.resource === resource) return known.render;
+  const clear = access.clear;
+  const masked = access.masked;
+  const masks = masked.map((field) => resource.masks.get(field)!);
+  const render: Renderer = (record) => {
+    const values: Record<string, unknown> = {};
+    for (let i = 0; i < clear.length; i++) values[clear[i]!] = record[clear[i]!];
+    for (let i = 0; i < masked.length; i++) values[masked[i]!] = masks[i]!.mask(record[masked[i]!]);
+    return values;
+  };
+  renderers.set(access, { resource, render });
+  return render;
 }

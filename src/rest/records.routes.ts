@@ -6,7 +6,7 @@ import type { ResourceModel } from '../model/model.js';
 import { downloadRecordFile, uploadRecordFile } from '../core/record-file.service.js';
 import { sendExport } from './export-stream.js';
 import { acceptRawBodies, incomingFile, sendFile } from './file-transfer.js';
-import { recordJson } from './record-json.js';
+import { JSON_TYPE, recordJson, recordJsonText, recordPageText } from './record-json.js';
 
 /** The route schemas, exported for the OpenAPI document (openapi-model), which states them. */
 export const idParams = {
@@ -64,10 +64,12 @@ export async function recordRoutes(app: FastifyInstance, { resource, maxFileByte
   const base = `/v1/${resource.plural}`;
   const type = resource.name;
 
-  app.get<{ Querystring: PageQuery }>(base, { schema: { querystring: pageQuery } }, async (request) => {
+  // Reads answer with their JSON text (record-json.ts): the bytes JSON.stringify makes of
+  // the same objects, without copying every record into its REST shape first.
+  app.get<{ Querystring: PageQuery }>(base, { schema: { querystring: pageQuery } }, async (request, reply) => {
     const { limit, cursor, sort } = request.query;
     const page = await service.listRecords(request.guardContext('rest'), type, limit, cursor, { filter: filtersOf(request.query), ...(sort ? { sort } : {}) });
-    return { items: page.items.map(recordJson), nextCursor: page.nextCursor };
+    return reply.type(JSON_TYPE).send(recordPageText(page));
   });
 
   app.get<{ Querystring: { format: 'csv' | 'ndjson' } }>(`${base}/export`, { schema: { querystring: exportQuery } }, async (request, reply) => {
@@ -75,8 +77,8 @@ export async function recordRoutes(app: FastifyInstance, { resource, maxFileByte
     return sendExport(reply, request.query.format, result);
   });
 
-  app.get<{ Params: IdParams }>(`${base}/:id`, { schema: { params: idParams } }, async (request) =>
-    recordJson(await service.getRecord(request.guardContext('rest'), type, request.params.id)),
+  app.get<{ Params: IdParams }>(`${base}/:id`, { schema: { params: idParams } }, async (request, reply) =>
+    reply.type(JSON_TYPE).send(recordJsonText(await service.getRecord(request.guardContext('rest'), type, request.params.id))),
   );
 
   app.post(base, { schema: { body: jsonBody } }, async (request, reply) => {
