@@ -18,6 +18,7 @@ import * as accessRequests from './2026-12-03T2200_access-requests.js';
 import * as auditDelivery from './2026-12-03T2300_audit-delivery.js';
 import * as accessRequestRevoke from './2026-12-04T0000_access-request-revoke.js';
 import * as legalHoldsAndErasures from './2026-12-04T0200_legal-holds-and-erasures.js';
+import * as auditIndexDiet from './2026-12-04T0300_audit-index-diet.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T2300_audit-delivery': auditDelivery,
   '2026-12-04T0000_access-request-revoke': accessRequestRevoke,
   '2026-12-04T0200_legal-holds-and-erasures': legalHoldsAndErasures,
+  '2026-12-04T0300_audit-index-diet': auditIndexDiet,
 };
