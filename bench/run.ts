@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { projectFile } from '../src/paths.js';
 import { ROUNDS, SECONDS } from './lib/compare.js';
 import { targetsTable } from './lib/summary.js';
-import { auditAppend } from './scenarios/audit-append.js';
+import { auditAppend, auditIndexes } from './scenarios/audit-append.js';
 import { auditBatching } from './scenarios/audit-batching.js';
 import { documentsScenario } from './scenarios/documents.js';
 import { exportScenario } from './scenarios/export.js';
@@ -25,6 +25,7 @@ export type ScenarioResult = string | { markdown: string; data: unknown };
 const scenarios: Record<string, () => Promise<ScenarioResult>> = {
   'audit-batching': auditBatching,
   'audit-append': auditAppend,
+  'audit-indexes': auditIndexes,
   'policy-roles': policyRoles,
   'vs-baseline': vsBaseline,
   export: exportScenario,
