@@ -74,13 +74,16 @@ describe(`${WRITERS} concurrent writers x ${EVENTS_PER_WRITER} events on ${INSTA
     const consumer = (async () => {
       let after = '';
       for (;;) {
+        // Whether the writers were done before this page was asked for: only then does an
+        // empty page mean the end (one asked while the last batches committed may miss them).
+        const writersDone = !writing;
         const res = await t.http({ url: `/v1/audit/events?limit=100${after ? `&after=${after}` : ''}`, headers });
         expect(res.statusCode, res.body).toBe(200);
         const page = res.json() as { items: Array<{ eventId: string; seq: string }>; nextCursor: string | null };
         consumed.push(...page.items);
         after = page.nextCursor ?? '';
         if (page.items.length === 0) {
-          if (!writing) break;
+          if (writersDone) break;
           await new Promise((r) => setTimeout(r, 20));
         }
       }
