@@ -60,24 +60,21 @@ export async function exportAudience(ctx: RequestContext, type: string, purposeN
       details: { purpose: purpose.name, format, rows: ids.length },
     });
     const ledger = openExportLedger(ctx, format, eventId, fields, r.name);
-    return { plural: `${r.plural}-${purpose.name}-audience`, columns, withheld, batches: renderAudience(ctx, r, purpose, columns, withheld, ids, ledger), ledger: ledger.stream };
+    return { plural: `${r.plural}-${purpose.name}-audience`, columns, withheld, rows: renderAudience(ctx, r, purpose, columns, withheld, ids, ledger), ledger: ledger.stream };
   });
 }
 
-/** One record a batch: an audience streams its rows from one cursor, and is small next to an export. */
-async function* renderAudience(ctx: RequestContext, r: ResourceModel, purpose: PurposeModel, columns: string[], withheld: string[], ids: string[], ledger: ExportLedger): AsyncIterable<RenderedRecord[]> {
+async function* renderAudience(ctx: RequestContext, r: ResourceModel, purpose: PurposeModel, columns: string[], withheld: string[], ids: string[], ledger: ExportLedger): AsyncIterable<RenderedRecord> {
   const shown = new Set(columns);
   const only = (list: readonly string[]) => list.filter((f) => shown.has(f));
   for await (const record of whileActive(ctx, records.streamRecords(ctx.db, r, ids))) {
     // A subject who said no while the file streams is left out: the no holds at once.
     if (!consented(purpose, record)) continue;
-    ledger.countRows(1);
+    ledger.countRow();
     const { values, access } = renderRecord(ctx.ability, ctx.policy, r.name, record);
-    yield [
-      {
-        values: Object.fromEntries(Object.entries(values).filter(([f]) => shown.has(f))),
-        access: { clear: only(access.clear), masked: only(access.masked), withheld: [...only(access.withheld), ...withheld] },
-      },
-    ];
+    yield {
+      values: Object.fromEntries(Object.entries(values).filter(([f]) => shown.has(f))),
+      access: { clear: only(access.clear), masked: only(access.masked), withheld: [...only(access.withheld), ...withheld] },
+    };
   }
 }

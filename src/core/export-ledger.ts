@@ -8,8 +8,8 @@ import type { RequestContext } from './request-context.js';
 export type ExportFields = Required<Pick<AuditDecision, 'fieldsClear' | 'fieldsMasked' | 'fieldsWithheld'>>;
 
 export interface ExportLedger {
-  /** Called by the core with the records it renders into the export, as it renders them. */
-  countRows(n: number): void;
+  /** Called by the core for every record it renders into the export. */
+  countRow(): void;
   /**
    * The last stage before the response: hashes and counts exactly the bytes handed to
    * it, and records `export.completed` (or `export.aborted`) when the stream ends.
@@ -69,5 +69,5 @@ export function openExportLedger(ctx: RequestContext, format: string, exportEven
       done(err);
     },
   });
-  return { countRows: (n) => void (rows += n), stream };
+  return { countRow: () => void rows++, stream };
 }

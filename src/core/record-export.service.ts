@@ -22,12 +22,7 @@ export interface RecordExport {
   plural: string;
   /** Fields that may appear in a row (clear or masked for at least some record). */
   columns: string[];
-  /**
-   * The rendered records in order, a batch at a time (an audited chunk): the door
-   * encodes a batch in one go, where a row at a time through a chain of streams cost
-   * more than reading and rendering it.
-   */
-  batches: AsyncIterable<RenderedRecord[]>;
+  rows: AsyncIterable<RenderedRecord>;
   /** Pipe the encoded file through this last: it hashes what is sent and closes the ledger. */
   ledger: Transform;
 }
@@ -96,7 +91,7 @@ export async function exportRecords(ctx: RequestContext, type: string, format: s
         ...fields,
         details: { format, exportEventId, part, rows: ids.length },
       });
-    return { plural: r.plural, columns, batches: renderAll(ctx, r, auditedChunks(r, nextChunk, first, auditChunk), ledger), ledger: ledger.stream };
+    return { plural: r.plural, columns, rows: renderAll(ctx, r, auditedRecords(r, nextChunk, first, auditChunk), ledger), ledger: ledger.stream };
   });
 }
 
@@ -114,16 +109,16 @@ async function budgetedSelection(ctx: RequestContext, r: ResourceModel, exportab
 }
 
 /**
- * The audited chunks in order. While one chunk is sent, the next is read and its
- * `export.records` event committed; its rows are yielded only once it is. A chunk that
- * cannot be audited fails the stream (the client sees a cut, not a clean end).
+ * The records of the audited chunks in order. While one chunk is sent, the next is read
+ * and its `export.records` event committed; its rows are yielded only once it is. A chunk
+ * that cannot be audited fails the stream (the client sees a cut, not a clean end).
  */
-async function* auditedChunks(
+async function* auditedRecords(
   r: ResourceModel,
   nextChunk: () => Promise<Chunk<RecordValues>>,
   first: Chunk<RecordValues>,
   auditChunk: (ids: string[], part: number) => Promise<unknown>,
-): AsyncIterable<RecordValues[]> {
+): AsyncIterable<RecordValues> {
   let chunk = first;
   let next: Promise<Chunk<RecordValues>> | null | undefined;
   try {
@@ -137,7 +132,7 @@ async function* auditedChunks(
         : null;
       // Awaited below; if the client leaves first, the finally waits for it instead.
       next?.catch(() => {});
-      yield chunk.rows;
+      yield* chunk.rows;
       if (!next) return;
       chunk = await next;
     }
@@ -147,10 +142,10 @@ async function* auditedChunks(
   }
 }
 
-async function* renderAll(ctx: RequestContext, r: ResourceModel, chunks: AsyncIterable<RecordValues[]>, ledger: ExportLedger): AsyncIterable<RenderedRecord[]> {
-  // Cut off if the person is disabled meanwhile (checked before each chunk leaves); the ledger records why.
-  for await (const chunk of whileActive(ctx, chunks)) {
-    ledger.countRows(chunk.length);
-    yield chunk.map((record) => withholdForPurpose(ctx, r.name, record, renderRecord(ctx.ability, ctx.policy, r.name, record)));
+async function* renderAll(ctx: RequestContext, r: ResourceModel, source: AsyncIterable<RecordValues>, ledger: ExportLedger): AsyncIterable<RenderedRecord> {
+  // Cut off if the person is disabled meanwhile; the ledger records why.
+  for await (const record of whileActive(ctx, source)) {
+    ledger.countRow();
+    yield withholdForPurpose(ctx, r.name, record, renderRecord(ctx.ability, ctx.policy, r.name, record));
   }
 }
