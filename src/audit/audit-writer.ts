@@ -3,7 +3,7 @@ import type { Db } from '../data/database.js';
 import { prepareOnEachConnection } from '../data/prepared-statements.js';
 import type { Log } from '../log.js';
 import type { Metrics } from '../metrics/registry.js';
-import { contentObject, contentSegments, type PendingContent } from './chain.js';
+import { pendingContentObject, segmentsOf, type PendingContent } from './chain.js';
 
 /** An audit row before the chain gives it a position and hashes. */
 export type PendingAuditRow = PendingContent;
@@ -35,25 +35,36 @@ export interface AuditWriterOptions {
  * caller's transaction the lock is held until that transaction ends.
  */
 export async function appendToChain(db: Db, rows: PendingAuditRow[]): Promise<void> {
-  const contents = rows.map((row) => columnsOf(row));
-  const segments = rows.flatMap((row) => contentSegments(row));
-  const query = sql`select fieldguard_append_audit(${JSON.stringify(contents)}::jsonb, ${JSON.stringify(segments)}::jsonb)`.compile(db);
+  const { contents, segments } = batchParameters(rows);
+  const query = sql`select fieldguard_append_audit(${contents}::jsonb, ${segments}::jsonb)`.compile(db);
   // Every batch runs it: prepared once per connection.
   prepareOnEachConnection(query.sql);
   await db.executeQuery(query);
 }
 
 /**
- * The row under its column names: exactly the values its hash covers (contentObject,
- * so an ISO timestamp with milliseconds), without the chain position the database adds.
+ * The statement's two parameters: each row under its column names, exactly the values
+ * its hash covers (contentObject, so an ISO timestamp with milliseconds) without the
+ * chain position the database adds; and each row's content cut where that position
+ * goes. Both from one content object per row: every request appends a row.
  */
-function columnsOf(row: PendingAuditRow): Record<string, unknown> {
-  const columns: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(contentObject({ ...row, seq: '', prevHash: '' }))) {
-    if (key !== 'seq' && key !== 'prevHash') columns[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
+export function batchParameters(rows: PendingAuditRow[]): { contents: string; segments: string } {
+  const contents: Array<Record<string, unknown>> = [];
+  const segments: string[] = [];
+  for (const row of rows) {
+    const values = pendingContentObject(row);
+    const columns: Record<string, unknown> = {};
+    for (const [key, column] of COLUMNS) columns[column] = values[key];
+    contents.push(columns);
+    segments.push(...segmentsOf(values));
   }
-  return columns;
+  return { contents: JSON.stringify(contents), segments: JSON.stringify(segments) };
 }
+
+/** Each content key but the chain position, with its column name (eventId -> event_id). */
+const COLUMNS: Array<[string, string]> = Object.keys(pendingContentObject({ occurredAt: new Date(0) } as PendingAuditRow))
+  .filter((key) => key !== 'seq' && key !== 'prevHash')
+  .map((key) => [key, key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]);
 
 /**
  * Whether a failed append may be the fault of one row in it: a data exception (class 22)

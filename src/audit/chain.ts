@@ -19,7 +19,11 @@ export type ChainedContent = Omit<NewAuditEventRow, 'hash' | 'details' | 'occurr
 
 /** JSON with object keys sorted at every depth, so equal content gives equal text. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    // Lists of strings (fields, roles, ids: most of every row) print as JSON prints them.
+    if (value.every((item) => typeof item === 'string')) return JSON.stringify(value);
+    return `[${value.map(canonicalJson).join(',')}]`;
+  }
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const entries = Object.keys(value as object)
       .sort()
@@ -74,7 +78,14 @@ export type PendingContent = Omit<ChainedContent, 'seq' | 'prevHash'>;
  * database, which fills in the position under the chain lock (migration T2200).
  */
 export function contentSegments(row: PendingContent): [string, string, string] {
-  const values = contentObject({ ...row, seq: '', prevHash: '' });
+  return segmentsOf(pendingContentObject(row));
+}
+
+/** contentObject of a row not yet in the chain: its position left empty. */
+export const pendingContentObject = (row: PendingContent): Record<string, unknown> => contentObject({ ...row, seq: '', prevHash: '' });
+
+/** contentSegments of a row already made into its content object (pendingContentObject). */
+export function segmentsOf(values: Record<string, unknown>): [string, string, string] {
   const segments: string[] = [];
   let out = '{';
   let first = true;
