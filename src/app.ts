@@ -166,7 +166,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerProblemHandlers(app);
   // Rate-limit counters: shared in Redis when configured (one client per app), so a
   // limit holds across instances; else each instance counts in its own memory.
-  const redis = config.http.redisUrl ? connectRedis(config.http.redisUrl, logger) : null;
+  const redis = config.http.redisUrl ? connectRedis(config.http.redisUrl, logger, config.http.redisCommandTimeoutMs) : null;
   if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
   const counter = redis ? redisWindowCounter(redis, config.http.redisKeyPrefix, logger) : localWindowCounter();
   // After the problem handlers, so its refusals are problem+json; it counts every answer,

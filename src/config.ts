@@ -94,6 +94,8 @@ export interface HttpConfig {
   redisUrl: string | undefined;
   /** Prefix of every key fieldguard writes in that Redis (several deployments may share one). */
   redisKeyPrefix: string;
+  /** Longest wait for Redis to answer a count before this instance counts in its own memory. */
+  redisCommandTimeoutMs: number;
 }
 
 /** Pool and timeouts: a stuck or exhausted database must become a 503 within seconds. */
@@ -221,6 +223,7 @@ const schema = z.object({
   CONSOLE_DEV_SIGNIN: z.enum(['auto', 'true', 'false']).default('auto'),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default('fieldguard:'),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
   RETENTION_INTERVAL: z
     .string()
     .trim()
@@ -319,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitWindowMs: e.RATE_LIMIT_WINDOW_MS,
       redisUrl: e.REDIS_URL,
       redisKeyPrefix: e.REDIS_KEY_PREFIX,
+      redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     },
     auditDelivery: {
       sinks: e.AUDIT_SINKS,

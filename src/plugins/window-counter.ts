@@ -38,14 +38,14 @@ if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) t = tonumber(ARGV[1]) end
 return {c, t}`;
 
 /** A Redis client for the counters: fails fast instead of queueing while Redis is away. */
-export function connectRedis(url: string, log: Log): Redis {
+export function connectRedis(url: string, log: Log, commandTimeoutMs = 500): Redis {
   const redis = new Redis(url, {
     // A command sent while disconnected fails at once (the counter falls back to memory)
     // rather than waiting, holding the request, until Redis is back.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 1_000,
-    commandTimeout: 500,
+    commandTimeout: commandTimeoutMs,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   let lastWarned = 0;

@@ -56,7 +56,9 @@ describe('configuration from the environment', () => {
   });
 
   it('keeps rate-limit counters in memory unless REDIS_URL names a Redis, under a configurable key prefix', () => {
-    expect(loadConfig({}).http).toMatchObject({ redisUrl: undefined, redisKeyPrefix: 'fieldguard:' });
+    expect(loadConfig({}).http).toMatchObject({ redisUrl: undefined, redisKeyPrefix: 'fieldguard:', redisCommandTimeoutMs: 500 });
+    expect(loadConfig({ REDIS_COMMAND_TIMEOUT_MS: '2000' }).http.redisCommandTimeoutMs).toBe(2_000);
+    expect(() => loadConfig({ REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2', REDIS_KEY_PREFIX: 'fg-eu:' }).http)
       .toMatchObject({ redisUrl: 'redis://127.0.0.1:6379/2', redisKeyPrefix: 'fg-eu:' });
     expect(loadConfig({ REDIS_URL: 'rediss://user:pw@redis.internal:6380' }).http.redisUrl).toBe('rediss://user:pw@redis.internal:6380');
