@@ -90,10 +90,16 @@ describe('the scenario', () => {
   });
 
   it('covers every action the source code writes', () => {
-    // Literal actions in audit calls (`action: 'x'`) and the export ledger's record('x').
+    // Literal actions in audit calls (`action: 'x'`) and the export ledger's record('x'),
+    // and actions named by a constant (`action: EXPORT_RECORDS`, `export const EXPORT_RECORDS = 'x'`).
     const src = projectFile('src');
     const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
-    const actions = files.flatMap((f) => [...readFileSync(join(src, f), 'utf8').matchAll(/(?:\baction: |\brecord\()'([a-z_.]+)'/g)].map((m) => m[1]!));
+    const texts = files.map((f) => readFileSync(join(src, f), 'utf8'));
+    const constants = new Map(texts.flatMap((text) => [...text.matchAll(/\bexport const ([A-Z][A-Z_]*) = '([a-z_.]+)'/g)].map((m) => [m[1]!, m[2]!] as const)));
+    const literal = texts.flatMap((text) => [...text.matchAll(/(?:\baction: |\brecord\()'([a-z_.]+)'/g)].map((m) => m[1]!));
+    const named = texts.flatMap((text) => [...text.matchAll(/\baction: ([A-Z][A-Z_]*)\b/g)].map((m) => constants.get(m[1]!) ?? `unresolved constant ${m[1]}`));
+    expect(named).toContain('export.records');
+    const actions = [...literal, ...named];
     expect(actions.length).toBeGreaterThan(20);
     expect([...new Set(actions)].filter((a) => !(a in KINDS))).toEqual([]);
   });
