@@ -1,8 +1,6 @@
-import { sql } from 'kysely';
-import { readByteaValue } from './binary-copy.js';
+import { readChunk } from './binary-copy.js';
 import type { Db } from './database.js';
 import type { DocumentCategory } from './document.table.js';
-import { ID_TEXT } from './record.repository.js';
 
 /**
  * The bytes of a document, as numbered chunks of `document_chunks`, so neither an
@@ -51,12 +49,8 @@ export async function hasContent(db: Db, id: string): Promise<boolean> {
  * with a short file.
  */
 export async function* readSlices(db: Db, id: string, sizeBytes: number): AsyncIterable<Buffer> {
-  // Inlined in the statement below: only ever the text of a key (no quote, no backslash).
-  if (!ID_TEXT.test(id)) throw new Error('not a document id');
   const fetch = (seq: number) => {
-    // Values as literals: COPY takes no parameters (binary-copy.ts).
-    const query = db.selectFrom('documentChunks').select('bytes').where('documentId', '=', sql.lit(id)).where('seq', '=', sql.lit(seq)).compile();
-    const row = readByteaValue(db, query).then((bytes) => bytes && { bytes });
+    const row = readChunk(db, 'document_chunks', 'document_id', id, seq).then((bytes) => bytes && { bytes });
     row.catch(() => undefined); // a client gone mid-download leaves the prefetch unawaited: not a crash
     return row;
   };

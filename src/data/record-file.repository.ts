@@ -1,8 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ResourceModel } from '../model/model.js';
-import { readByteaValue } from './binary-copy.js';
+import { readChunk } from './binary-copy.js';
 import type { Db } from './database.js';
-import { ID_TEXT } from './record.repository.js';
 
 /**
  * The bytes of a generated resource's `file` field: numbered chunks in the resource's
@@ -82,12 +81,8 @@ export async function findFile(db: Db, r: ResourceModel, id: string): Promise<St
  * than with a short or mixed file.
  */
 export async function* readChunks(db: Db, r: ResourceModel, id: string, file: StoredFile): AsyncIterable<Buffer> {
-  // Inlined in the statement below: only ever the text of a key (no quote, no backslash).
-  if (!ID_TEXT.test(id)) throw new Error('not a record id');
   for (let seq = file.firstSeq, sent = 0; sent < file.sizeBytes; seq++) {
-    // Values as literals: COPY takes no parameters (binary-copy.ts).
-    const query = raw(db).selectFrom(chunkTable(r)).select('bytes').where(r.file!.chunks.owner, '=', sql.lit(id)).where('seq', '=', sql.lit(seq)).compile();
-    const bytes = await readByteaValue(db, query);
+    const bytes = await readChunk(db, chunkTable(r), r.file!.chunks.owner, id, seq);
     if (!bytes) throw new Error('file removed during download');
     sent += bytes.length;
     yield bytes;

@@ -38,7 +38,7 @@ if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) t = tonumber(ARGV[1]) end
 return {c, t}`;
 
 /** A Redis client for the counters: fails fast instead of queueing while Redis is away. */
-export function connectRedis(url: string, log: Log, commandTimeoutMs = 500): Redis {
+export function connectRedis(url: string, log: Log, commandTimeoutMs: number): Redis {
   const redis = new Redis(url, {
     // A command sent while disconnected fails at once (the counter falls back to memory)
     // rather than waiting, holding the request, until Redis is back.
