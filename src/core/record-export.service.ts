@@ -62,7 +62,7 @@ export async function exportRecords(ctx: RequestContext, type: string, format: s
       fieldsWithheld: [...resource.fields.filter((f) => !columns.includes(f)), ...optedOut],
     };
     const nextChunk = keysetChunks(
-      (after, limit) => records.listVisibleRecords(ctx.db, r, { where: selected, sort: { field: r.id, descending: false }, after: after === null ? null : { value: after, id: after }, limit }),
+      (after, limit) => records.listVisibleRecords(ctx.db, r, { where: selected, sort: { field: r.id, descending: false }, after: after === null ? null : { value: after, id: after }, limit, prepare: true }),
       (record) => idOf(r, record),
       ctx.exportChunk ?? EXPORT_CHUNK,
     );

@@ -106,7 +106,9 @@ export async function listRecords(ctx: RequestContext, type: string, limit?: num
     const { where, sort } = await compileRecordQuery(ctx, r, query, visible);
     const list = `${r.plural}:${sort.field.name}:${sort.descending ? 'desc' : 'asc'}`;
     const after = await ctx.cursors.decode(list, cursor);
-    const rows = await records.listVisibleRecords(ctx.db, r, { where: [...visible, ...where], sort, after, limit: size + 1 });
+    // Without the caller's filters the memoised visibility itself is the list: compiled once, prepared.
+    const filtered = where.length > 0;
+    const rows = await records.listVisibleRecords(ctx.db, r, { where: filtered ? [...visible, ...where] : visible, sort, after, limit: size + 1, prepare: !filtered });
     const page = rows.slice(0, size);
     const items = page.map((row) => renderAs(ctx, r.name, row));
     const ids = page.map((row) => idOf(r, row));

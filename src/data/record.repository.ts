@@ -174,33 +174,77 @@ export async function findVisibleRecords(db: Db, r: ResourceModel, given: readon
 
 export interface RecordPageQuery {
   /** All must hold: visibility first, then the caller's filters. */
-  where: SqlFilter[];
+  where: readonly SqlFilter[];
   sort: { field: FieldModel; descending: boolean };
   /** Keyset position: the sort value (as text) and id of the previous page's last row. */
   after: { value: string; id: string } | null;
   limit: number;
+  /**
+   * `where` is a list later pages and requests pass again (a memoised visibility, an
+   * export's selection) and holds no value a caller typed: its statement is prepared
+   * on each connection. A caller's filter values could make a generic plan a bad one.
+   */
+  prepare?: boolean;
 }
 
-/** One page of the records the filters let through, in a stable keyset order (id breaks ties). */
+/** Stand-ins for a page's values while its statement is compiled once per filter list and shape. */
+const AFTER_VALUE = '\u0000fieldguard:after-value\u0000';
+const AFTER_ID = '\u0000fieldguard:after-id\u0000';
+const LIMIT = '\u0000fieldguard:limit\u0000';
+type PageStatement = { query: CompiledQuery; valueAt: number; idAt: number; limitAt: number };
+const pageStatements = new WeakMap<readonly SqlFilter[], Map<string, PageStatement>>();
+
+/**
+ * One page of the records the filters let through, in a stable keyset order (id breaks
+ * ties). Every list request runs this: its statement is compiled once per filter list
+ * (by identity), resource, sort and first-or-later page; a page only puts its keyset
+ * position and limit in place.
+ */
 export async function listVisibleRecords(db: Db, r: ResourceModel, page: RecordPageQuery): Promise<RecordValues[]> {
+  let compiled = pageStatements.get(page.where);
+  if (!compiled) pageStatements.set(page.where, (compiled = new Map()));
+  const shape = `${r.name}|${page.sort.field.name}|${page.sort.descending ? 'desc' : 'asc'}|${page.after ? 'after' : 'first'}`;
+  let statement = compiled.get(shape);
+  if (!statement) {
+    const query = pageQuery(db, r, page).compile();
+    // Found by position, so a filter value that happened to equal a stand-in is never replaced.
+    statement = {
+      query,
+      valueAt: query.parameters.indexOf(AFTER_VALUE),
+      idAt: query.parameters.indexOf(AFTER_ID),
+      limitAt: query.parameters.indexOf(LIMIT),
+    };
+    compiled.set(shape, statement);
+    if (page.prepare) prepareOnEachConnection(query.sql);
+  }
+  const parameters = [...statement.query.parameters];
+  if (page.after) {
+    if (statement.valueAt >= 0) parameters[statement.valueAt] = page.after.value;
+    parameters[statement.idAt] = page.after.id;
+  }
+  parameters[statement.limitAt] = page.limit;
+  const { rows } = await raw(db).executeQuery<Record<string, unknown>>({ ...statement.query, parameters });
+  return rows.map((row) => toRecord(r, row));
+}
+
+/** A page's statement with stand-ins for its keyset position and limit. */
+function pageQuery(db: Db, r: ResourceModel, page: RecordPageQuery) {
   let query = raw(db).selectFrom(tableOf(r, RECORD)).select(selection(r));
   for (const filter of page.where) query = query.where(filter);
   const key = sql.ref(`${RECORD}.${r.id.column}`);
   const sortRef = sql.ref(`${RECORD}.${page.sort.field.column}`);
   const direction = page.sort.descending ? sql`desc` : sql`asc`;
   const op = page.sort.descending ? sql`<` : sql`>`;
-  const after = page.after;
   const byId = page.sort.field === r.id;
-  if (after) {
+  if (page.after) {
     // Compared as the column's own type: the cursor's text is cast to it.
     query = byId
-      ? query.where(sql<SqlBool>`${key} ${op} ${after.id}`)
-      : query.where(sql<SqlBool>`(${sortRef}, ${key}) ${op} (${after.value}::${sql.raw(castType(page.sort.field))}, ${after.id})`);
+      ? query.where(sql<SqlBool>`${key} ${op} ${AFTER_ID}`)
+      : query.where(sql<SqlBool>`(${sortRef}, ${key}) ${op} (${AFTER_VALUE}::${sql.raw(castType(page.sort.field))}, ${AFTER_ID})`);
   }
   query = query.orderBy(sql`${sortRef} ${direction}`);
   if (!byId) query = query.orderBy(sql`${key} ${direction}`);
-  const rows = await query.limit(page.limit).execute();
-  return rows.map((row) => toRecord(r, row as Record<string, unknown>));
+  return query.limit(sql<number>`${LIMIT}`);
 }
 
 /** The SQL type a keyset value is cast back to, per sortable field type. */

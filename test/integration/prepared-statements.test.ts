@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/data/database.js';
 import { migrateToLatest } from '../../src/data/migrate.js';
 import { prepareOnEachConnection } from '../../src/data/prepared-statements.js';
-import { findVisibleRecord } from '../../src/data/record.repository.js';
+import { findVisibleRecord, listVisibleRecords } from '../../src/data/record.repository.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { loadPolicyFile } from '../../src/policy/load-policy.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -45,6 +45,29 @@ describe('prepared statements', () => {
     expect(second).toEqual(first);
     expect(await findVisibleCustomer(db, '00000000-0000-0000-0000-000000000000', ALL)).toBeUndefined();
     expect((await named(db)).some((name) => name.startsWith('fg_'))).toBe(true);
+  });
+
+  it('run a list page as a named statement, each page with its own position and limit', async () => {
+    await db.insertInto('customers').values([{ fullName: 'Page Anna' }, { fullName: 'Page Bruno' }, { fullName: 'Page Carla' }]).execute();
+    const byName = { field: CUSTOMER.fields.find((f) => f.name === 'fullName')!, descending: false };
+    const before = new Set(await named(db));
+    const first = await listVisibleRecords(db, CUSTOMER, { where: ALL, sort: byName, after: null, limit: 2, prepare: true });
+    const last = first[first.length - 1]!;
+    const second = await listVisibleRecords(db, CUSTOMER, { where: ALL, sort: byName, after: { value: String(last.fullName), id: String(last.id) }, limit: 2, prepare: true });
+    const third = await listVisibleRecords(db, CUSTOMER, { where: ALL, sort: byName, after: { value: 'Page Anna', id: String(first[0]!.id) }, limit: 1, prepare: true });
+    expect(first.map((c) => c.fullName)).toEqual(['Page Anna', 'Page Bruno']);
+    expect(second.map((c) => c.fullName)).toEqual(['Page Carla', 'Prepared Person']);
+    expect(third.map((c) => c.fullName)).toEqual(['Page Bruno']);
+    // A first page and a later page: two statements, each prepared once, whatever the position.
+    expect((await named(db)).filter((name) => !before.has(name))).toHaveLength(2);
+  });
+
+  it('leave a list with the caller\'s own filters unnamed', async () => {
+    const before = await named(db);
+    const where = [...ALL, () => sql<SqlBool>`r.full_name = ${'Page Carla'}`];
+    const found = await listVisibleRecords(db, CUSTOMER, { where, sort: { field: CUSTOMER.id, descending: false }, after: null, limit: 5 });
+    expect(found.map((c) => c.fullName)).toEqual(['Page Carla']);
+    expect(await named(db)).toEqual(before);
   });
 
   it('fall back to unnamed after a migration changed a prepared statement\'s result columns', async () => {
