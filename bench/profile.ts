@@ -20,6 +20,7 @@ const SCENARIOS: Record<string, { role: string; path: (id: string) => string; qu
   'agent-list': { role: 'agent', path: () => '/v1/customers?limit=50' },
   'graphql-list': { role: 'agent', path: () => '/graphql', query: 'query { customers(first: 50) { nodes { id fullName phone bookings(first: 5) { nodes { id startsAt } } } } }' },
   'baseline-read': { role: 'none', path: (id) => `/customers/${id}`, baseline: true },
+  'baseline-list': { role: 'none', path: () => '/customers?limit=50', baseline: true },
   'admin-export': { role: 'admin', path: () => '/v1/customers/export?format=csv' },
 };
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
