@@ -1,4 +1,4 @@
-import { sql, type AliasedRawBuilder, type CompiledQuery, type Kysely, type SqlBool } from 'kysely';
+import { CompiledQuery, sql, type AliasedRawBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { FieldModel, ResourceModel } from '../model/model.js';
 import type { Db } from './database.js';
 import type { SqlFilter } from './policy-sql.js';
@@ -148,7 +148,7 @@ export async function findVisibleRecord(
     if (options.forUpdate) query = query.forUpdate();
     const text = query.compile();
     // Found by position, so a filter value that happened to equal the placeholder is never replaced.
-    byId = { query: text, idAt: text.parameters.indexOf(ID_PLACEHOLDER) };
+    byId = { query: slim(text), idAt: text.parameters.indexOf(ID_PLACEHOLDER) };
     compiled.set(key, byId);
     prepareOnEachConnection(text.sql);
   }
@@ -187,10 +187,13 @@ export interface RecordPageQuery {
   prepare?: boolean;
 }
 
-/** Stand-ins for a page's values while its statement is compiled once per filter list and shape. */
-const AFTER_VALUE = '\u0000fieldguard:after-value\u0000';
-const AFTER_ID = '\u0000fieldguard:after-id\u0000';
-const LIMIT = '\u0000fieldguard:limit\u0000';
+/**
+ * Stand-ins for a page's values while its statement is compiled once per filter list and
+ * shape: objects, found by identity, so no filter's value can ever be taken for one.
+ */
+const AFTER_VALUE = { standIn: 'after value' };
+const AFTER_ID = { standIn: 'after id' };
+const LIMIT = { standIn: 'limit' };
 type PageStatement = { query: CompiledQuery; valueAt: number; idAt: number; limitAt: number };
 const pageStatements = new WeakMap<readonly SqlFilter[], Map<string, PageStatement>>();
 
@@ -207,9 +210,8 @@ export async function listVisibleRecords(db: Db, r: ResourceModel, page: RecordP
   let statement = compiled.get(shape);
   if (!statement) {
     const query = pageQuery(db, r, page).compile();
-    // Found by position, so a filter value that happened to equal a stand-in is never replaced.
     statement = {
-      query,
+      query: slim(query),
       valueAt: query.parameters.indexOf(AFTER_VALUE),
       idAt: query.parameters.indexOf(AFTER_ID),
       limitAt: query.parameters.indexOf(LIMIT),
@@ -226,6 +228,13 @@ export async function listVisibleRecords(db: Db, r: ResourceModel, page: RecordP
   const { rows } = await raw(db).executeQuery<Record<string, unknown>>({ ...statement.query, parameters });
   return rows.map((row) => toRecord(r, row));
 }
+
+/**
+ * A compiled statement without the operation tree kysely keeps beside its text (about 7
+ * KB a statement, of no use once compiled without plugins): these are kept per ability,
+ * and abilities are cached by the thousand.
+ */
+const slim = (query: CompiledQuery): CompiledQuery => CompiledQuery.raw(query.sql, [...query.parameters]);
 
 /** A page's statement with stand-ins for its keyset position and limit. */
 function pageQuery(db: Db, r: ResourceModel, page: RecordPageQuery) {
