@@ -38,10 +38,16 @@ export function captureLogs() {
   return { rawLogs, logs, logStream };
 }
 
-/** The configuration of an app under test: this database, this identity provider, demo data, then `env`. */
+/**
+ * The configuration of an app under test: this database, this identity provider, demo
+ * data, then `env`. Named statements only on a PostgreSQL server: embedded PGlite serves
+ * every connection in one session, where a second app preparing the same statement
+ * fails (42P05).
+ */
 export const testAppConfig = (databaseUrl: string, idp: TestIdentityProvider, env: Record<string, string>) =>
   loadConfig({
     DATABASE_URL: databaseUrl,
+    DATABASE_PREPARED_STATEMENTS: String(Boolean(process.env.DATABASE_URL)),
     AUTH_JWKS_URL: idp.jwksUrl,
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,

@@ -7,6 +7,8 @@ export interface TestDatabase {
   poolMax: number;
   /** Whether named statements may be used: not on PGlite, whose connections share one session. */
   preparedStatements: boolean;
+  /** Embedded PGlite: every connection is one session (locks, roles and settings are shared). */
+  embedded: boolean;
   /** Runs raw SQL as the database owner (superuser on the test server). */
   query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
   /** Runs statements in order on one connection (session settings carry over); returns the last result. */
@@ -20,12 +22,12 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(serverUrl = process.env.DATABASE_URL): Promise<TestDatabase> {
   if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres(undefined, { maxConnections: 4 });
+    const embedded = await startEmbeddedPostgres(undefined, { maxConnections: 10 });
     // A fresh client per query: pglite-socket can drop a second long-lived connection
     // after a statement on it fails (seen with 0.2.17).
     const session = async (statements: Array<[string, unknown[]?]>) => onOneClient(embedded.url, statements);
     const query = (text: string, values?: unknown[]) => session([[text, values]]);
-    return { url: embedded.url, poolMax: 1, preparedStatements: false, query, session, drop: () => embedded.stop() };
+    return { url: embedded.url, poolMax: 1, preparedStatements: false, embedded: true, query, session, drop: () => embedded.stop() };
   }
   const name = `fieldguard_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -39,6 +41,7 @@ export async function createTestDatabase(serverUrl = process.env.DATABASE_URL): 
     url: url.toString(),
     poolMax: 5,
     preparedStatements: true,
+    embedded: false,
     query: (text, values) => pool.query(text, values),
     session: (statements) => onOneClient(url.toString(), statements),
     drop: async () => {
