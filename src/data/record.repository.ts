@@ -120,15 +120,48 @@ async function orNothingOnBadKey<T>(work: Promise<T>, nothing: T): Promise<T> {
  */
 export const ID_TEXT = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-/** Stands in for the id while a by-id query is compiled once per filter list. */
-const ID_PLACEHOLDER = '\u0000fieldguard:id\u0000';
-type ByIdQuery = { query: CompiledQuery; idAt: number };
-const byIdQueries = new WeakMap<readonly SqlFilter[], Map<string, ByIdQuery>>();
+/**
+ * Stand-ins for the values a cached statement takes per call (see `cachedStatement`):
+ * objects, found by identity, so no filter's value can ever be taken for one.
+ */
+const ID = { standIn: 'id' };
+const AFTER_VALUE = { standIn: 'after value' };
+const AFTER_ID = { standIn: 'after id' };
+const LIMIT = { standIn: 'limit' };
+
+const cachedStatements = new WeakMap<readonly SqlFilter[], Map<string, CompiledQuery>>();
+
+/**
+ * The statement `build` compiles, compiled once per filter list (by identity: the
+ * visibility filters are memoised per ability) and `shape`, then kept as its text and
+ * values only (kysely's operation tree is of no use once compiled without plugins, and
+ * abilities are cached by the thousand). `prepare` runs it as a named statement on each
+ * connection: only for filter lists that hold no value a caller typed, since a caller's
+ * filter values could make a generic plan a bad one.
+ */
+function cachedStatement(where: readonly SqlFilter[], shape: string, prepare: boolean, build: () => CompiledQuery): CompiledQuery {
+  let byShape = cachedStatements.get(where);
+  if (!byShape) cachedStatements.set(where, (byShape = new Map()));
+  let statement = byShape.get(shape);
+  if (!statement) {
+    const compiled = build();
+    statement = CompiledQuery.raw(compiled.sql, [...compiled.parameters]);
+    byShape.set(shape, statement);
+    if (prepare) prepareOnEachConnection(statement.sql);
+  }
+  return statement;
+}
+
+/** `statement` with each stand-in replaced by this call's value for it. */
+const withValues = (statement: CompiledQuery, valueOf: (standIn: object) => unknown): CompiledQuery => ({
+  ...statement,
+  parameters: statement.parameters.map((p) => (p === ID || p === AFTER_VALUE || p === AFTER_ID || p === LIMIT ? valueOf(p) : p)),
+});
 
 /**
  * The record with this id, if every filter lets the caller see it. The busiest query:
- * compiled once per resource and filter list (lists are memoised per ability), after
- * which a read only puts the id in place, and PostgreSQL runs it as a prepared statement.
+ * compiled once per resource and filter list, after which a read only puts the id in
+ * place, and PostgreSQL runs it as a prepared statement.
  */
 export async function findVisibleRecord(
   db: Db,
@@ -138,23 +171,12 @@ export async function findVisibleRecord(
   options: { forUpdate?: boolean } = {},
 ): Promise<RecordValues | undefined> {
   if (!ID_TEXT.test(id)) return undefined;
-  let compiled = byIdQueries.get(where);
-  if (!compiled) byIdQueries.set(where, (compiled = new Map()));
-  const key = `${r.name}|${options.forUpdate ? 'update' : 'read'}`;
-  let byId = compiled.get(key);
-  if (!byId) {
-    let query = raw(db).selectFrom(tableOf(r, RECORD)).select(selection(r)).where(sql.ref(`${RECORD}.${r.id.column}`), '=', ID_PLACEHOLDER);
+  const statement = cachedStatement(where, `by id|${r.name}|${options.forUpdate ? 'update' : 'read'}`, true, () => {
+    let query = raw(db).selectFrom(tableOf(r, RECORD)).select(selection(r)).where(sql.ref(`${RECORD}.${r.id.column}`), '=', ID);
     for (const filter of where) query = query.where(filter);
-    if (options.forUpdate) query = query.forUpdate();
-    const text = query.compile();
-    // Found by position, so a filter value that happened to equal the placeholder is never replaced.
-    byId = { query: slim(text), idAt: text.parameters.indexOf(ID_PLACEHOLDER) };
-    compiled.set(key, byId);
-    prepareOnEachConnection(text.sql);
-  }
-  const parameters = [...byId.query.parameters];
-  parameters[byId.idAt] = id;
-  const result = await orNothingOnBadKey(raw(db).executeQuery<Record<string, unknown>>({ ...byId.query, parameters }), undefined);
+    return (options.forUpdate ? query.forUpdate() : query).compile();
+  });
+  const result = await orNothingOnBadKey(raw(db).executeQuery<Record<string, unknown>>(withValues(statement, () => id)), undefined);
   const row = result?.rows[0];
   return row && toRecord(r, row);
 }
@@ -188,53 +210,19 @@ export interface RecordPageQuery {
 }
 
 /**
- * Stand-ins for a page's values while its statement is compiled once per filter list and
- * shape: objects, found by identity, so no filter's value can ever be taken for one.
- */
-const AFTER_VALUE = { standIn: 'after value' };
-const AFTER_ID = { standIn: 'after id' };
-const LIMIT = { standIn: 'limit' };
-type PageStatement = { query: CompiledQuery; valueAt: number; idAt: number; limitAt: number };
-const pageStatements = new WeakMap<readonly SqlFilter[], Map<string, PageStatement>>();
-
-/**
  * One page of the records the filters let through, in a stable keyset order (id breaks
- * ties). Every list request runs this: its statement is compiled once per filter list
- * (by identity), resource, sort and first-or-later page; a page only puts its keyset
- * position and limit in place.
+ * ties). Every list request runs this: its statement is compiled once per filter list,
+ * resource, sort and first-or-later page; a page only puts its keyset position and
+ * limit in place.
  */
 export async function listVisibleRecords(db: Db, r: ResourceModel, page: RecordPageQuery): Promise<RecordValues[]> {
-  let compiled = pageStatements.get(page.where);
-  if (!compiled) pageStatements.set(page.where, (compiled = new Map()));
-  const shape = `${r.name}|${page.sort.field.name}|${page.sort.descending ? 'desc' : 'asc'}|${page.after ? 'after' : 'first'}`;
-  let statement = compiled.get(shape);
-  if (!statement) {
-    const query = pageQuery(db, r, page).compile();
-    statement = {
-      query: slim(query),
-      valueAt: query.parameters.indexOf(AFTER_VALUE),
-      idAt: query.parameters.indexOf(AFTER_ID),
-      limitAt: query.parameters.indexOf(LIMIT),
-    };
-    compiled.set(shape, statement);
-    if (page.prepare) prepareOnEachConnection(query.sql);
-  }
-  const parameters = [...statement.query.parameters];
-  if (page.after) {
-    if (statement.valueAt >= 0) parameters[statement.valueAt] = page.after.value;
-    parameters[statement.idAt] = page.after.id;
-  }
-  parameters[statement.limitAt] = page.limit;
-  const { rows } = await raw(db).executeQuery<Record<string, unknown>>({ ...statement.query, parameters });
+  const shape = `page|${r.name}|${page.sort.field.name}|${page.sort.descending ? 'desc' : 'asc'}|${page.after ? 'after' : 'first'}`;
+  const statement = cachedStatement(page.where, shape, page.prepare ?? false, () => pageQuery(db, r, page).compile());
+  const { after, limit } = page;
+  const valueOf = (standIn: object) => (standIn === LIMIT ? limit : standIn === AFTER_ID ? after?.id : after?.value);
+  const { rows } = await raw(db).executeQuery<Record<string, unknown>>(withValues(statement, valueOf));
   return rows.map((row) => toRecord(r, row));
 }
-
-/**
- * A compiled statement without the operation tree kysely keeps beside its text (about 7
- * KB a statement, of no use once compiled without plugins): these are kept per ability,
- * and abilities are cached by the thousand.
- */
-const slim = (query: CompiledQuery): CompiledQuery => CompiledQuery.raw(query.sql, [...query.parameters]);
 
 /** A page's statement with stand-ins for its keyset position and limit. */
 function pageQuery(db: Db, r: ResourceModel, page: RecordPageQuery) {

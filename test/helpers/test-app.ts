@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { httpFor, type HttpClient } from './http-client.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, onServer, type TestDatabase } from './test-database.js';
 import { AUDIENCE, ISSUER, startIdentityProvider, type TestIdentityProvider } from './tokens.js';
 
 export interface TestApp {
@@ -47,7 +47,7 @@ export function captureLogs() {
 export const testAppConfig = (databaseUrl: string, idp: TestIdentityProvider, env: Record<string, string>) =>
   loadConfig({
     DATABASE_URL: databaseUrl,
-    DATABASE_PREPARED_STATEMENTS: String(Boolean(process.env.DATABASE_URL)),
+    DATABASE_PREPARED_STATEMENTS: String(onServer),
     AUTH_JWKS_URL: idp.jwksUrl,
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,

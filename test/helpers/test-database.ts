@@ -7,14 +7,18 @@ export interface TestDatabase {
   poolMax: number;
   /** Whether named statements may be used: not on PGlite, whose connections share one session. */
   preparedStatements: boolean;
-  /** Embedded PGlite: every connection is one session (locks, roles and settings are shared). */
-  embedded: boolean;
   /** Runs raw SQL as the database owner (superuser on the test server). */
   query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
   /** Runs statements in order on one connection (session settings carry over); returns the last result. */
   session(statements: Array<[string, unknown[]?]>): Promise<pg.QueryResult>;
   drop(): Promise<void>;
 }
+
+/**
+ * Whether the suite runs on a PostgreSQL server (DATABASE_URL), not embedded PGlite,
+ * which serves every connection in one session (locks, roles and settings shared).
+ */
+export const onServer = Boolean(process.env.DATABASE_URL);
 
 /**
  * A fresh, empty database for one test file: a new database on the server at
@@ -27,7 +31,7 @@ export async function createTestDatabase(serverUrl = process.env.DATABASE_URL): 
     // after a statement on it fails (seen with 0.2.17).
     const session = async (statements: Array<[string, unknown[]?]>) => onOneClient(embedded.url, statements);
     const query = (text: string, values?: unknown[]) => session([[text, values]]);
-    return { url: embedded.url, poolMax: 1, preparedStatements: false, embedded: true, query, session, drop: () => embedded.stop() };
+    return { url: embedded.url, poolMax: 1, preparedStatements: false, query, session, drop: () => embedded.stop() };
   }
   const name = `fieldguard_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -41,7 +45,6 @@ export async function createTestDatabase(serverUrl = process.env.DATABASE_URL): 
     url: url.toString(),
     poolMax: 5,
     preparedStatements: true,
-    embedded: false,
     query: (text, values) => pool.query(text, values),
     session: (statements) => onOneClient(url.toString(), statements),
     drop: async () => {

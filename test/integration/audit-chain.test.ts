@@ -7,9 +7,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { runCli } from '../helpers/run-cli.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-
-/** Whether the suite runs on a PostgreSQL server (DATABASE_URL), not embedded PGlite. */
-const onServer = Boolean(process.env.DATABASE_URL);
+import { onServer } from '../helpers/test-database.js';
 
 let t: TestApp;
 let giuliaId: string;

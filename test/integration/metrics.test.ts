@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { graphql, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { onServer } from '../helpers/test-database.js';
 
 // GET /metrics over a real port: who may scrape it, and that the counters move by exactly
 // what the requests did, with labels that name routes and models, never people or records.
@@ -159,7 +160,7 @@ describe('GET /metrics', () => {
     expect(now.get('fieldguard_audit_chain_head_seq')).toBe(max);
     expect(now.get('fieldguard_db_pool_connections{pool="requests"}')).toBeGreaterThanOrEqual(1);
     // The audit writer's own connection; on embedded PGlite (one session) it writes through the requests pool.
-    expect(now.get('fieldguard_db_pool_connections{pool="audit"}')).toBe(t.database.embedded ? undefined : 1);
+    expect(now.get('fieldguard_db_pool_connections{pool="audit"}')).toBe(onServer ? 1 : undefined);
     expect(now.get('fieldguard_db_pool_waiting_requests{pool="requests"}')).toBe(0);
     expect(now.get('fieldguard_audit_delivery_lag_events{sink="siem"}')).toBe(3);
     expect(now.get('fieldguard_audit_delivery_lag_events{sink="webhook"}')).toBe(0);

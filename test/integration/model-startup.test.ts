@@ -10,10 +10,9 @@ import { compilePolicyText, type Policy } from '../../src/policy/load-policy.js'
 import { httpFor } from '../helpers/http-client.js';
 import { openModelDatabase } from '../helpers/model-database.js';
 import { captureLogs, testAppConfig } from '../helpers/test-app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, onServer, type TestDatabase } from '../helpers/test-database.js';
 import { startIdentityProvider, type TestIdentityProvider } from '../helpers/tokens.js';
 
-const onServer = Boolean(process.env.DATABASE_URL);
 let database: TestDatabase;
 let idp: TestIdentityProvider;
 beforeAll(async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectFile } from '../../src/paths.js';
 import { listenOnLoopback } from '../helpers/http-client.js';
 import { GRAPHQL_ACCEPT, graphql, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { onServer } from '../helpers/test-database.js';
 
 // Leavers: an admin disables a person, and from the next request on every token of that
 // `sub` is refused (401 PRINCIPAL_DISABLED), REST and GraphQL, cached token or not; an
@@ -172,7 +173,7 @@ describe('disabling a person', () => {
 describe('an export streaming to a person who is disabled', () => {
   // On PGlite (no DATABASE_URL) the service has one connection, which the streaming
   // export holds: the admin's disable waits behind it, so the scenario cannot arise.
-  it.skipIf(!process.env.DATABASE_URL)('is cut off, and the ledger says why', async () => {
+  it.skipIf(!onServer)('is cut off, and the ledger says why', async () => {
     const ROWS = 20_000;
     // Rows of about 1.3 kB: the 26 MB file cannot all sit in the loopback socket's buffers
     // while the client pauses, so the server is still sending when the person is disabled.

@@ -53,9 +53,6 @@ describe.skipIf(!reachable && !process.env.CI)('rate limits shared through Redis
   });
 
   it('with Redis unreachable, answers and counts per instance (neither open nor closed)', async () => {
-    // The other instance is done: an instance of its own, without Redis, needs nothing of it
-    // (and embedded PGlite serves its few connections in one session).
-    await second.close();
     const { logs, logStream } = captureLogs();
     const config = testAppConfig(a.database.url, a.idp, { ...env, DEMO_DATA: 'false', REDIS_URL: 'redis://127.0.0.1:1' });
     const lonely = await buildApp(config, { poolMax: a.database.poolMax, logStream });

@@ -11,9 +11,7 @@ import { DEFAULT_POLICY_FILE, projectFile } from '../../src/paths.js';
 import { databaseHolding } from '../helpers/marker-scan.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-
-/** Whether the suite runs on a PostgreSQL server (DATABASE_URL), not embedded PGlite. */
-const onServer = Boolean(process.env.DATABASE_URL);
+import { onServer } from '../helpers/test-database.js';
 
 // Retention (docs/retention.md) against a real database: records dated in the past by
 // direct SQL, the CLI's dry run and its batches, children and files going with their
