@@ -69,9 +69,13 @@ async function changeStatus(ctx: RequestContext, sub: string, disabled: boolean,
 }
 
 const PAGE_LIST = 'principals:sub:asc';
+/** The largest page of people (the REST door's schema says the same). */
+const MAX_PAGE = 200;
 
 /** The people the service has seen (actors of the trail) and those with a status, by `sub`, a page at a time. */
 export async function listPrincipals(ctx: RequestContext, limit: number, cursor: string | undefined): Promise<{ items: PrincipalView[]; nextCursor: string | null }> {
+  // The door's schema lets `Infinity` through as an integer (it is one to ajv); PostgreSQL is not the place to find out.
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new AppError('VALIDATION_FAILED', `limit must be a whole number from 1 to ${MAX_PAGE}.`);
   return auditingDenials(ctx, { action: 'list', resourceType: TYPE, resourceIds: [] }, async () => {
     assertCan(ctx, 'read', TYPE);
     const after = await ctx.cursors.decode(PAGE_LIST, cursor);

@@ -167,6 +167,8 @@ describe('disabling a person', () => {
     expect(all.find((p) => p.sub === 'alice')).toMatchObject({ roles: ['agent'], disabled: false, status: null });
     expect((await t.http({ url: '/v1/principals?limit=201', headers: auth(admin) })).statusCode).toBe(400);
     expect((await t.http({ url: '/v1/principals?cursor=forged', headers: auth(admin) })).json().code).toBe('INVALID_CURSOR');
+    // Found by the fuzz test: an infinite limit is refused like any other out of range.
+    for (const limit of ['Infinity', '1e309', '-1e309']) expect((await t.http({ url: `/v1/principals?limit=${limit}`, headers: auth(admin) })).statusCode).toBe(400);
   });
 });
 
